@@ -1,0 +1,1 @@
+"""peerweave.org."""
