@@ -1,0 +1,77 @@
+"""Read the skills file: who knows what, who can teach it, who wants to learn it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from peerweave.ingest.report import LoadReport, SkillsLoad
+from peerweave.ingest.tabular import read_table, rename_columns, require_columns
+from peerweave.org.schema import SKILLS_COLUMNS
+from peerweave.org.skills import validate_skills
+
+__all__ = ["SKILL_ALIASES", "read_skills"]
+
+#: Other spellings of the skills columns, in header_key form.
+SKILL_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["employee_id", "id", "person", "employee", "email"], "person_id"),
+    **dict.fromkeys(["skill_name", "competency", "topic", "expertise"], "skill"),
+    **dict.fromkeys(["proficiency", "skill_level", "rating"], "level"),
+    **dict.fromkeys(["teach", "can_teach_it", "mentor", "willing_to_teach", "teacher"],
+                    "can_teach"),
+    **dict.fromkeys(["learn", "want_to_learn", "wants_learn", "learner", "interested"],
+                    "wants_to_learn"),
+    **dict.fromkeys(["max_learners", "learners_per_round", "teaching_capacity"], "capacity"),
+}
+
+
+def read_skills(
+    path: str | Path,
+    *,
+    people: pd.DataFrame | None = None,
+    mapping: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+) -> SkillsLoad:
+    """Read ``person_id, skill, level, can_teach, wants_to_learn[, capacity]`` rows.
+
+    With ``people`` (the known people), rows naming anyone else are errors; a person_id
+    column holding emails is matched by email. Booleans: true/false, yes/no or 1/0.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "skills.csv"
+    >>> _ = p.write_text("person_id,skill,level,can_teach,wants_to_learn,capacity\\n"
+    ...                  "P1,SQL,4,yes,no,3\\nP2,sql,1,no,yes,\\n")
+    >>> read_skills(p).skills[["person_id", "skill", "can_teach", "capacity"]].to_dict("records")
+    [{'person_id': 'P1', 'skill': 'sql', 'can_teach': True, 'capacity': 3}, {'person_id': 'P2', 'skill': 'sql', 'can_teach': False, 'capacity': 2}]
+    """
+    table = read_table(path, sheet=sheet, encoding=encoding)
+    frame = rename_columns(table, canonical=SKILLS_COLUMNS, aliases=SKILL_ALIASES, mapping=mapping)
+    require_columns(frame, ["person_id", "skill", "level"], source=table.source)
+    known = None
+    if people is not None:
+        known = people["person_id"].astype("string")
+        if "email" in people.columns:
+            by_email = dict(
+                zip(people["email"].astype("string").str.lower(), known, strict=True)
+            )
+            ids = frame["person_id"].astype("string").str.strip()
+            mapped = ids.str.lower().map(by_email)
+            frame = frame.assign(person_id=ids.where(ids.isin(known) | mapped.isna(), mapped))
+    skills = validate_skills(frame, source=table.source, known_people=known)
+    report = LoadReport(
+        kind="skills",
+        source=table.source,
+        rows_read=len(frame),
+        records=len(skills),
+        counts={
+            "people": int(skills["person_id"].nunique()),
+            "skills": int(skills["skill"].nunique()),
+            "can_teach_rows": int(skills["can_teach"].sum()),
+            "wants_to_learn_rows": int(skills["wants_to_learn"].sum()),
+        },
+        notes=tuple(table.notes),
+    )
+    return SkillsLoad(skills=skills, report=report)
