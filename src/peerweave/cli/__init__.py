@@ -1,1 +1,5 @@
-"""peerweave.cli."""
+"""The ``peerweave`` command line (Typer + Rich), a thin shell over the library."""
+
+from peerweave.cli.app import app, main
+
+__all__ = ["app", "main"]
