@@ -113,7 +113,9 @@ class InputError(PeerweaveError):
     def _render(self) -> str:
         n = len(self.problems)
         if n == 1 and self.problems[0].row is None and self.problems[0].column is None:
-            return f"{self.source}: {self.problems[0]}"
+            only = self.problems[0]
+            text = f"{self.source}: {only.message}"
+            return f"{text} (fix: {only.fix})" if only.fix else text
         lines = [f"{self.source}: {n} problem{'s' if n != 1 else ''}"]
         lines += [f"  {p}" for p in self.problems[:MAX_REPORTED_PROBLEMS]]
         if n > MAX_REPORTED_PROBLEMS:
@@ -125,7 +127,7 @@ class FileFormatError(InputError):
     """The file cannot be read as the format it should be in.
 
     >>> str(FileFormatError("x.csv", "the file is empty"))
-    'x.csv: file: the file is empty'
+    'x.csv: the file is empty'
     """
 
 

@@ -64,7 +64,7 @@ def parse_mapping(pairs: Iterable[str] | None, *, source: str = "--map") -> dict
     >>> parse_mapping(["oops"])
     Traceback (most recent call last):
     ...
-    peerweave.errors.InputError: --map: file: 'oops' is not HEADER=column (fix: write it as --map "Full Name=name")
+    peerweave.errors.InputError: --map: 'oops' is not HEADER=column (fix: write it as --map "Full Name=name")
     """
     from peerweave.errors import InputError
 
