@@ -11,7 +11,7 @@ import pandas as pd
 from peerweave.errors import Problem
 from peerweave.ingest.report import LoadReport, PeopleLoad
 from peerweave.ingest.tabular import read_table, rename_columns, require_columns
-from peerweave.org.people import validate_people
+from peerweave.org.people import _text, validate_people
 from peerweave.org.schema import PEOPLE_COLUMNS, ROW
 
 __all__ = ["HRIS_ALIASES", "read_people"]
@@ -103,8 +103,8 @@ def _resolve_managers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """
     if "manager_id" not in frame.columns:
         return frame, 0
-    managers = frame["manager_id"].astype("string").str.strip()
-    ids = frame["person_id"].astype("string").str.strip()
+    managers = _text(frame["manager_id"])  # as validate_people reads them (1.0 is "1")
+    ids = _text(frame["person_id"])
     unresolved = managers.notna() & (managers != "") & ~managers.isin(ids)
     if not unresolved.any():
         return frame, 0

@@ -54,9 +54,9 @@ def read_skills(
     if people is not None:
         known = people["person_id"].astype("string")
         if "email" in people.columns:
-            by_email = dict(
-                zip(people["email"].astype("string").str.lower(), known, strict=True)
-            )
+            emails = people["email"].astype("string").str.lower()
+            present = emails.notna()  # else a row without person_id goes to someone without email
+            by_email = dict(zip(emails[present], known[present], strict=True))
             ids = frame["person_id"].astype("string").str.strip()
             mapped = ids.str.lower().map(by_email)
             frame = frame.assign(person_id=ids.where(ids.isin(known) | mapped.isna(), mapped))

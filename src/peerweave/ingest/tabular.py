@@ -83,10 +83,20 @@ def parse_mapping(pairs: Iterable[str] | None, *, source: str = "--map") -> dict
 def _decode(raw: bytes, source: str, encoding: str | None) -> tuple[str, list[Problem]]:
     if encoding:
         try:
-            return raw.decode(encoding), []
-        except (UnicodeDecodeError, LookupError) as exc:
+            return raw.decode(encoding).removeprefix("\ufeff"), []
+        except UnicodeDecodeError as exc:
             raise FileFormatError(
-                source, f"cannot be read as {encoding}: {exc}"
+                source,
+                Problem(
+                    f"cannot be read as {encoding}: {exc.reason} at byte {exc.start}",
+                    row=raw[: exc.start].count(b"\n") + 1,
+                    fix="pass the file's real encoding with --encoding, or leave --encoding out",
+                ),
+            ) from None
+        except LookupError:
+            raise FileFormatError(
+                source,
+                Problem(f"{encoding!r} is not an encoding", fix="use one such as utf-8 or latin-1"),
             ) from None
     try:
         return raw.decode("utf-8-sig"), []
@@ -116,9 +126,9 @@ def _sniff(text: str) -> str:
 
 def _read_csv(path: Path, source: str, encoding: str | None) -> TableFile:
     raw = path.read_bytes()
-    if not raw.strip():
-        raise FileFormatError(source, Problem("the file is empty", fix="export the table again"))
     text, notes = _decode(raw, source, encoding)
+    if not text.strip():  # also a file holding only a byte-order mark
+        raise FileFormatError(source, Problem("the file is empty", fix="export the table again"))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
     try:
         frame = pd.read_csv(

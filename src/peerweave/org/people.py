@@ -44,6 +44,8 @@ def empty_people() -> pd.DataFrame:
 
 
 def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values.dtype) and values.dropna().map(float.is_integer).all():
+        values = values.astype("Int64")  # ids 1, 2 read as 1.0, 2.0 beside a blank (JSONL, Parquet)
     text = values.astype("string").str.strip()
     return text.where(text != "")
 
@@ -53,7 +55,8 @@ def _duplicates(ids: pd.Series, rows: np.ndarray, column: str, what: str) -> lis
     dup = ids.duplicated(keep=False) & present
     if not dup.any():
         return []
-    first_row = pd.Series(rows, index=ids.index)[present].groupby(ids[present]).transform("min")
+    by_row = pd.Series(rows, index=ids.index)[present]
+    first_row = by_row.groupby(ids[present]).transform("min").reindex(ids.index)
     later = ids.duplicated(keep="first") & present
     return [
         Problem(

@@ -105,7 +105,9 @@ def _collect(
 ) -> None:
     bad = np.flatnonzero(~ok.to_numpy(dtype=bool))
     for i in bad:
-        problems.append(Problem(message(values.iloc[i]), row=int(rows[i]), column=column, fix=fix))
+        value = values.iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value  # 2.5, not np.float64(2.5)
+        problems.append(Problem(message(value), row=int(rows[i]), column=column, fix=fix))
 
 
 def parse_bool(
@@ -168,7 +170,8 @@ def parse_int(
     """
     blank = _blank(values)
     numbers = pd.to_numeric(values.where(~blank), errors="coerce")
-    whole = numbers.notna() & (numbers == np.floor(numbers))
+    # inf and huge values would turn into garbage Int64 values; 2**53 is the last exact float.
+    whole = numbers.notna() & (numbers == np.floor(numbers)) & (numbers.abs() <= 2**53)
     _collect(
         values,
         whole | blank,
@@ -256,8 +259,8 @@ def timezone_offset_hours(name: str, *, at: pd.Timestamp | None = None) -> float
 def _valid_zone(name: str) -> bool:
     m = _OFFSET.match(name)
     if m:
-        hours = int(m.group(2)) + int(m.group(3) or 0) / 60
-        return hours <= 14
+        minutes = int(m.group(3) or 0)
+        return minutes < 60 and int(m.group(2)) + minutes / 60 <= 14
     return name in _zones() or name.upper() == "UTC"
 
 
