@@ -89,7 +89,8 @@ class Problem:
         return ", ".join(parts) if parts else "file"
 
     def __str__(self) -> str:
-        text = f"{self.where()}: {self.message}"
+        whole_file = self.row is None and self.column is None
+        text = self.message if whole_file else f"{self.where()}: {self.message}"
         return f"{text} (fix: {self.fix})" if self.fix else text
 
 
@@ -113,9 +114,7 @@ class InputError(PeerweaveError):
     def _render(self) -> str:
         n = len(self.problems)
         if n == 1 and self.problems[0].row is None and self.problems[0].column is None:
-            only = self.problems[0]
-            text = f"{self.source}: {only.message}"
-            return f"{text} (fix: {only.fix})" if only.fix else text
+            return f"{self.source}: {self.problems[0]}"
         lines = [f"{self.source}: {n} problem{'s' if n != 1 else ''}"]
         lines += [f"  {p}" for p in self.problems[:MAX_REPORTED_PROBLEMS]]
         if n > MAX_REPORTED_PROBLEMS:
