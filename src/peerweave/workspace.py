@@ -252,8 +252,12 @@ class Workspace:
         dry_run: bool = False,
     ) -> ImportResult:
         """Import a Viva Insights person-to-person query: ties plus person attributes."""
-        kwargs = {} if weight_column is None else {"weight_column": weight_column}
-        load = read_viva(path, people=self._known(), strict=strict, **kwargs)
+        known = self._known()
+        load = (
+            read_viva(path, people=known, strict=strict)
+            if weight_column is None
+            else read_viva(path, people=known, strict=strict, weight_column=weight_column)
+        )
         return self._store_ties("viva", [Path(path)], [load], dry_run=dry_run)
 
     def import_skills(

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
-import click
+import functools
 import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
-from typer.core import TyperGroup
+from rich.text import Text
 
 from peerweave.errors import PeerweaveError
 from peerweave.ingest.tabular import parse_mapping
@@ -27,28 +27,34 @@ err_console = Console(stderr=True)
 USER_ERROR = 2
 
 
-class _Group(TyperGroup):
-    """Prints a :class:`PeerweaveError` as a message, no traceback, and exits with status 2."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
-    def invoke(self, ctx: click.Context) -> Any:
+
+def _friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Print a :class:`PeerweaveError` as a message, no traceback, and exit with status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return super().invoke(ctx)
+            return func(*args, **kwargs)
         except PeerweaveError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False,
-                              soft_wrap=True)
+            message = Text("error: ", style="bold red") + Text(str(exc))
+            err_console.print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(USER_ERROR) from None
+
+    return wrapper
 
 
 app = typer.Typer(
-    cls=_Group,
     no_args_is_help=True,
     rich_markup_mode="rich",
     help="Map, grow and measure an organization's peer-to-peer networks.",
     pretty_exceptions_enable=False,
 )
-import_app = typer.Typer(cls=_Group, no_args_is_help=True,
+import_app = typer.Typer(no_args_is_help=True,
                          help="Load files into the database (one transaction per import).")
-export_app = typer.Typer(cls=_Group, no_args_is_help=True,
+export_app = typer.Typer(no_args_is_help=True,
                          help="Write the network for Gephi, or a table for a notebook.")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
@@ -81,10 +87,7 @@ def _db(ctx: typer.Context) -> str | None:
     return value if isinstance(value, str) else None
 
 
-T = TypeVar("T")
-
-
-def _with_workspace(ctx: typer.Context, work: Callable[[Workspace], T]) -> T:
+def _with_workspace(ctx: typer.Context, work: Callable[[Workspace], R]) -> R:
     with Workspace.open(_db(ctx)) as ws:
         return work(ws)
 
@@ -116,6 +119,7 @@ def _print_import(result: ImportResult) -> None:
 
 
 @app.command()
+@_friendly
 def init(ctx: typer.Context) -> None:
     """Create the database (or upgrade it to this version's schema)."""
     url = resolve_database_url(_db(ctx))
@@ -125,6 +129,7 @@ def init(ctx: typer.Context) -> None:
 
 
 @app.command()
+@_friendly
 def status(ctx: typer.Context) -> None:
     """What is loaded, from which files, when."""
     st = _with_workspace(ctx, lambda ws: ws.status())
@@ -150,6 +155,7 @@ def status(ctx: typer.Context) -> None:
 
 
 @app.command()
+@_friendly
 def generate(
     people: Annotated[int, typer.Option("--people", help="How many people (20–1,000,000).")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
@@ -165,6 +171,7 @@ def generate(
 
 
 @app.command()
+@_friendly
 def demo(
     people: Annotated[int, typer.Option(help="Size of the demo organization.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
@@ -204,6 +211,7 @@ def demo(
 
 
 @import_app.command("people")
+@_friendly
 def import_people(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV, TSV or XLSX of people.")],
@@ -219,6 +227,7 @@ def import_people(
 
 
 @import_app.command("events")
+@_friendly
 def import_events(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON Lines event files.")],
@@ -239,6 +248,7 @@ def import_events(
 
 
 @import_app.command("ties")
+@_friendly
 def import_ties(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Edge list CSV, GraphML or GEXF.")],
@@ -254,6 +264,7 @@ def import_ties(
 
 
 @import_app.command("survey")
+@_friendly
 def import_survey(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="respondent,question,colleague[,strength]")],
@@ -267,6 +278,7 @@ def import_survey(
 
 
 @import_app.command("viva")
+@_friendly
 def import_viva(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Viva Insights person-to-person query CSV.")],
@@ -281,6 +293,7 @@ def import_viva(
 
 
 @import_app.command("skills")
+@_friendly
 def import_skills(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="person_id,skill,level,can_teach,wants_to_learn"
@@ -304,6 +317,7 @@ KindsOption = Annotated[
 
 
 @export_app.command("gexf")
+@_friendly
 def export_gexf(ctx: typer.Context, file: Path, kind: KindsOption = None) -> None:
     """Write people and ties as GEXF for Gephi."""
     path = _with_workspace(ctx, lambda ws: ws.export_graph(file, fmt="gexf", kinds=kind))
@@ -311,6 +325,7 @@ def export_gexf(ctx: typer.Context, file: Path, kind: KindsOption = None) -> Non
 
 
 @export_app.command("graphml")
+@_friendly
 def export_graphml(ctx: typer.Context, file: Path, kind: KindsOption = None) -> None:
     """Write people and ties as GraphML (Gephi, yEd, igraph, networkx)."""
     path = _with_workspace(ctx, lambda ws: ws.export_graph(file, fmt="graphml", kinds=kind))
@@ -318,6 +333,7 @@ def export_graphml(ctx: typer.Context, file: Path, kind: KindsOption = None) -> 
 
 
 @export_app.command("csv")
+@_friendly
 def export_csv(
     ctx: typer.Context,
     table: Annotated[str, typer.Argument(help=f"One of: {', '.join(TABLES)}.")],
