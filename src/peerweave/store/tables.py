@@ -1,0 +1,130 @@
+"""The database tables, as SQLAlchemy Core ``Table`` objects on one ``MetaData``.
+
+This module describes the *current* schema; the Alembic revisions in
+``migrations/versions`` create it step by step. A test compares the two, so a
+change here needs a new revision (see ``docs/store.md``).
+
+All times are stored as naive UTC ``DateTime`` values.
+
+>>> sorted(metadata.tables)
+['imports', 'people', 'person_skills', 'ties']
+>>> [c.name for c in ties.primary_key]
+['id']
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
+
+__all__ = [
+    "IMPORT_KINDS",
+    "PERSON_STATUSES",
+    "imports",
+    "metadata",
+    "people",
+    "person_skills",
+    "ties",
+]
+
+#: What an import can have read; stored in ``imports.kind``.
+IMPORT_KINDS: tuple[str, ...] = ("people", "events", "ties", "survey", "viva", "skills")
+
+#: ``people.status``: still in the latest people file, or gone from it.
+PERSON_STATUSES: tuple[str, ...] = ("active", "left")
+
+#: Constraint names are derived, never left to the database, so that later
+#: migrations (SQLite batch mode included) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Row ids that may pass 2**31 on a server; SQLite's rowid is already 64-bit.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("files", Text, nullable=False),  # JSON list of paths
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("rows_read", Integer, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("report", Text, nullable=False),  # JSON: counts and problems
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String, primary_key=True),
+    Column("name", String),
+    Column("email", String),
+    Column("manager_id", String),
+    Column("department", String),
+    Column("team", String),
+    Column("title", String),
+    Column("level", Integer),
+    Column("location", String),
+    Column("timezone", String),
+    Column("hire_date", Date),
+    Column("opted_out", Boolean, nullable=False, server_default=false()),
+    Column("status", String(10), nullable=False, server_default=text("'active'")),
+    Column("left_at", DateTime),
+    Column("first_import_id", Integer, ForeignKey("imports.id")),
+    Column("last_import_id", Integer, ForeignKey("imports.id")),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("status IN ('active', 'left')", name="status"),
+)
+
+ties = Table(
+    "ties",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source", String, ForeignKey("people.person_id"), nullable=False),
+    Column("target", String, ForeignKey("people.person_id"), nullable=False),
+    Column("kind", String, nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("window_start", DateTime),
+    Column("window_end", DateTime),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Index("ix_ties_kind", "kind"),
+    Index("ix_ties_source", "source"),
+    Index("ix_ties_target", "target"),
+)
+
+person_skills = Table(
+    "person_skills",
+    metadata,
+    Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("skill", String, primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("can_teach", Boolean, nullable=False, server_default=false()),
+    Column("wants_to_learn", Boolean, nullable=False, server_default=false()),
+    Column("capacity", Integer, nullable=False, server_default=text("2")),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    CheckConstraint("level BETWEEN 0 AND 4", name="level"),
+)
