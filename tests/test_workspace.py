@@ -60,3 +60,16 @@ def test_reimport_replaces_ties_of_that_kind(store_url: str, org: dict[str, Path
         second = ws.import_survey(org["survey"]).ties_saved
         assert first == second
         assert len(ws.ties()) == first
+
+
+def test_graph_file_creates_people_with_their_attributes(store_url: str) -> None:
+    with Workspace.open(store_url, create=True) as ws:
+        result = ws.import_ties(Path("docs/examples/ties.graphml"))
+        people = ws.people().set_index("person_id")
+        ties = ws.ties()
+    assert result.people_created == len(people) > 0
+    assert people.loc["P001", "name"] == "Ana Silva"
+    assert people.loc["P001", "department"] == "Engineering"
+    assert people.loc["P001", "level"] == 5
+    assert "advice" in set(ties["kind"])
+    assert result.ties_saved == len(ties)

@@ -73,8 +73,11 @@ def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
 def _merge_ties(loads: Sequence[TiesLoad]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     ties = pd.concat([t.ties for t in loads], ignore_index=True)
     new = pd.concat([t.new_people for t in loads], ignore_index=True)
-    attrs = pd.concat([t.people for t in loads if not t.people.empty], ignore_index=True) \
-        if any(not t.people.empty for t in loads) else pd.DataFrame()
+    attrs = (
+        pd.concat([t.people for t in loads if not t.people.empty], ignore_index=True)
+        if any(not t.people.empty for t in loads)
+        else pd.DataFrame()
+    )
     if not ties.empty:
         keys = ["source", "target", "kind"]
         windows = ties.groupby(keys, sort=False).agg(
@@ -158,8 +161,11 @@ class Workspace:
             return ImportResult("people", (load.report,), dry_run=True)
         with self.store.transaction() as session:
             import_id = record_import(
-                session=session, kind="people", files=[str(path)],
-                rows_read=load.report.rows_read, records=load.report.records,
+                session=session,
+                kind="people",
+                files=[str(path)],
+                rows_read=load.report.rows_read,
+                records=load.report.records,
                 report=load.report.to_dict(),
             )
             changes = save_people(session=session, people=load.people, import_id=import_id)
@@ -174,8 +180,11 @@ class Workspace:
             return ImportResult(kind, reports, people_created=len(new_people), dry_run=True)
         with self.store.transaction() as session:
             import_id = record_import(
-                session=session, kind=kind, files=[str(f) for f in files],
-                rows_read=sum(r.rows_read for r in reports), records=len(ties),
+                session=session,
+                kind=kind,
+                files=[str(f) for f in files],
+                rows_read=sum(r.rows_read for r in reports),
+                records=len(ties),
                 report={"files": [r.to_dict() for r in reports]},
             )
             created = add_people_stubs(
@@ -183,11 +192,16 @@ class Workspace:
             )
             if not attrs.empty:
                 known = [c for c in PEOPLE_COLUMNS if c in attrs.columns]
-                save_people(session=session, people=attrs[known], import_id=import_id,
-                            mark_missing_left=False)
+                save_people(
+                    session=session,
+                    people=attrs[known],
+                    import_id=import_id,
+                    mark_missing_left=False,
+                )
             saved = save_ties(session=session, ties=ties, import_id=import_id)
-        return ImportResult(kind, reports, import_id=import_id, people_created=created,
-                            ties_saved=saved)
+        return ImportResult(
+            kind, reports, import_id=import_id, people_created=created, ties_saved=saved
+        )
 
     def _known(self) -> pd.DataFrame:
         people = self.people(include_left=True)
@@ -211,12 +225,20 @@ class Workspace:
         if known.empty:
             raise InputError(
                 ", ".join(map(str, files)),
-                Problem("no people are loaded, so no address can be matched",
-                        fix="run `peerweave import people FILE` first"),
+                Problem(
+                    "no people are loaded, so no address can be matched",
+                    fix="run `peerweave import people FILE` first",
+                ),
             )
         load = aggregate_events(
-            files, people=known, start=start, end=end, max_recipients=max_recipients,
-            max_attendees=max_attendees, reciprocal=reciprocal, strict=strict,
+            files,
+            people=known,
+            start=start,
+            end=end,
+            max_recipients=max_recipients,
+            max_attendees=max_attendees,
+            reciprocal=reciprocal,
+            strict=strict,
         )
         return self._store_ties("events", files, [load], dry_run=dry_run)
 
@@ -232,8 +254,9 @@ class Workspace:
         """Import edge lists (CSV/TSV/XLSX), GraphML or GEXF; unknown endpoints become people."""
         files = _paths(paths)
         known = self._known()
-        loads = [read_ties(f, people=known, kind=kind, strict=strict, mapping=mapping)
-                 for f in files]
+        loads = [
+            read_ties(f, people=known, kind=kind, strict=strict, mapping=mapping) for f in files
+        ]
         return self._store_ties("ties", files, loads, dry_run=dry_run)
 
     def import_survey(
@@ -269,14 +292,18 @@ class Workspace:
         dry_run: bool = False,
     ) -> ImportResult:
         """Import the skills file; each person's earlier skill rows are replaced."""
-        load = read_skills(path, people=self.people(include_left=True), mapping=mapping,
-                           sheet=sheet)
+        load = read_skills(
+            path, people=self.people(include_left=True), mapping=mapping, sheet=sheet
+        )
         if dry_run:
             return ImportResult("skills", (load.report,), dry_run=True)
         with self.store.transaction() as session:
             import_id = record_import(
-                session=session, kind="skills", files=[str(path)],
-                rows_read=load.report.rows_read, records=load.report.records,
+                session=session,
+                kind="skills",
+                files=[str(path)],
+                rows_read=load.report.rows_read,
+                records=load.report.records,
                 report=load.report.to_dict(),
             )
             saved = save_skills(session=session, skills=load.skills, import_id=import_id)
@@ -302,8 +329,9 @@ class Workspace:
     def export_table(self, table: str, path: PathLike) -> Path:
         """Write one table (people, ties, skills) as CSV, Parquet or JSON by extension."""
         if table not in TABLES:
-            raise InputError("export", Problem(f"no table {table!r}",
-                                               fix=f"choose one of {', '.join(TABLES)}"))
+            raise InputError(
+                "export", Problem(f"no table {table!r}", fix=f"choose one of {', '.join(TABLES)}")
+            )
         frames = {
             "people": lambda: self.people(include_left=True),
             "ties": self.ties,

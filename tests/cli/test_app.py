@@ -77,8 +77,13 @@ def test_bad_people_file_exit_2_and_nothing_stored(db: Path, tmp_path: Path) -> 
     assert code == 2
     assert "Traceback" not in out
     assert str(bad) in out
-    for fragment in ("row 2, column manager_id", "row 3, column manager_id",
-                     "row 4, column manager_id", "row 5, column person_id", "manager cycle"):
+    for fragment in (
+        "row 2, column manager_id",
+        "row 3, column manager_id",
+        "row 4, column manager_id",
+        "row 5, column person_id",
+        "manager cycle",
+    ):
         assert fragment in out, out
     with Workspace.open(str(db)) as ws:
         assert ws.people(include_left=True).empty
@@ -95,8 +100,16 @@ def test_dry_run_stores_nothing(db: Path, people_csv: Path) -> None:
 def test_map_option(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "hr.csv"
     path.write_text("Staff Number,Full Name\nX1,Ann\n")
-    code, out = run(db, "import", "people", str(path), "--map", "Staff Number=person_id",
-                    "--map", "Full Name=name")
+    code, out = run(
+        db,
+        "import",
+        "people",
+        str(path),
+        "--map",
+        "Staff Number=person_id",
+        "--map",
+        "Full Name=name",
+    )
     assert code == 0, out
     with Workspace.open(str(db)) as ws:
         assert ws.people()["name"].tolist() == ["Ann"]
@@ -118,8 +131,10 @@ def test_ties_survey_skills_and_exports(db: Path, people_csv: Path, tmp_path: Pa
     code, out = run(db, "import", "survey", str(survey))
     assert code == 0, out
     skills = tmp_path / "skills.csv"
-    skills.write_text("person_id,skill,level,can_teach,wants_to_learn,capacity\n"
-                      "P3,SQL,4,yes,no,2\nP4,sql,1,no,yes,2\n")
+    skills.write_text(
+        "person_id,skill,level,can_teach,wants_to_learn,capacity\n"
+        "P3,SQL,4,yes,no,2\nP4,sql,1,no,yes,2\n"
+    )
     code, out = run(db, "import", "skills", str(skills))
     assert code == 0, out
     code, out = run(db, "status")
@@ -153,7 +168,10 @@ def test_events_import_and_window(db: Path, people_csv: Path, tmp_path: Path) ->
     with Workspace.open(str(db)) as ws:
         ties = ws.ties()
     assert set(zip(ties["source"], ties["target"], strict=True)) == {
-        ("P1", "P2"), ("P1", "P3"), ("P2", "P1")}
+        ("P1", "P2"),
+        ("P1", "P3"),
+        ("P2", "P1"),
+    }
 
 
 def test_events_with_bad_rows_store_nothing(db: Path, people_csv: Path, tmp_path: Path) -> None:
@@ -189,8 +207,9 @@ def test_db_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_generate(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["generate", "--people", "60", "--seed", "3",
-                                 "--out", str(tmp_path / "org")])
+    result = runner.invoke(
+        app, ["generate", "--people", "60", "--seed", "3", "--out", str(tmp_path / "org")]
+    )
     assert result.exit_code == 0, result.output
     for name in ("people.csv", "events.parquet", "skills.csv", "survey.csv", "truth.json"):
         assert (tmp_path / "org" / name).exists()
@@ -201,7 +220,7 @@ def test_generate(tmp_path: Path) -> None:
 def test_demo(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--people", "120", "--dir", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
-    assert "Next" in result.output
+    assert "Try next" in result.output
     with Workspace.open(str(tmp_path / "demo" / "peerweave.db")) as ws:
         status = ws.status()
     assert status.people_active > 100

@@ -18,6 +18,7 @@ from peerweave.store import (
     load_skills,
     load_ties,
     people,
+    record_import,
     save_people,
     save_skills,
     save_ties,
@@ -218,3 +219,33 @@ def test_empty_store_loads_typed_empty_frame(store: Store) -> None:
         loaded = load_people(session=session)
     assert loaded.empty and list(loaded.columns) == [*PEOPLE_COLUMNS, "status"]
     assert loaded["level"].dtype == "Int64" and loaded["opted_out"].dtype == bool
+
+
+def test_partial_update_keeps_status_and_marks_nobody_left(store: Store) -> None:
+    with store.transaction() as session:
+        run = record_import(
+            session=session, kind="people", files=["hr.csv"], rows_read=3, records=3, report={}
+        )
+        save_people(
+            session=session,
+            import_id=run,
+            people=pd.DataFrame({"person_id": ["a", "b", "c"], "name": ["Ana", "Bo", "Cy"]}),
+        )
+        save_people(
+            session=session,
+            import_id=run,
+            people=pd.DataFrame({"person_id": ["a", "b"], "name": ["Ana", "Bo"]}),
+        )
+        changes = save_people(
+            session=session,
+            import_id=run,
+            mark_missing_left=False,
+            people=pd.DataFrame({"person_id": ["b", "c"], "department": ["Data", "Sales"]}),
+        )
+        everyone = load_people(session=session, include_left=True).set_index("person_id")
+    assert changes.marked_left == 0
+    assert changes.updated == 2
+    assert everyone.loc["a", "status"] == "active"
+    assert everyone.loc["c", "status"] == "left"
+    assert everyone.loc["c", "department"] == "Sales"
+    assert everyone.loc["b", "name"] == "Bo"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
-import functools
 import typer
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -25,6 +25,9 @@ err_console = Console(stderr=True)
 
 #: Exit status of a user error (bad file, unknown id, impossible constraint).
 USER_ERROR = 2
+
+#: Groups smaller than this are never shown on their own (privacy).
+MIN_GROUP_SIZE = 5
 
 
 P = ParamSpec("P")
@@ -52,17 +55,22 @@ app = typer.Typer(
     help="Map, grow and measure an organization's peer-to-peer networks.",
     pretty_exceptions_enable=False,
 )
-import_app = typer.Typer(no_args_is_help=True,
-                         help="Load files into the database (one transaction per import).")
-export_app = typer.Typer(no_args_is_help=True,
-                         help="Write the network for Gephi, or a table for a notebook.")
+import_app = typer.Typer(
+    no_args_is_help=True, help="Load files into the database (one transaction per import)."
+)
+export_app = typer.Typer(
+    no_args_is_help=True, help="Write the network for Gephi, or a table for a notebook."
+)
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL or SQLite file (default $PEERWEAVE_DATABASE_URL, "
-                 "else ./peerweave.db).", show_default=False),
+    typer.Option(
+        "--db",
+        help="Database URL or SQLite file (default $PEERWEAVE_DATABASE_URL, else ./peerweave.db).",
+        show_default=False,
+    ),
 ]
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Fail on people the file names but the database lacks.")
@@ -146,9 +154,14 @@ def status(ctx: typer.Context) -> None:
         for col in ("#", "kind", "files", "when", "rows", "records"):
             imports.add_column(col)
         for rec in st.last_imports:
-            imports.add_row(str(rec.id), rec.kind, ", ".join(rec.files),
-                            f"{rec.finished_at:%Y-%m-%d %H:%M}" if rec.finished_at else "",
-                            f"{rec.rows_read:,}", f"{rec.records:,}")
+            imports.add_row(
+                str(rec.id),
+                rec.kind,
+                ", ".join(rec.files),
+                f"{rec.finished_at:%Y-%m-%d %H:%M}" if rec.finished_at else "",
+                f"{rec.rows_read:,}",
+                f"{rec.records:,}",
+            )
         console.print(imports)
     else:
         console.print("nothing imported yet: try `peerweave import people FILE`")
@@ -183,28 +196,62 @@ def demo(
     from peerweave.demo import run_demo
 
     with console.status("starting") as spinner:
-        result = run_demo(directory, people=people, seed=seed,
-                          on_step=lambda step: spinner.update(step + "…"))
+        result = run_demo(
+            directory, people=people, seed=seed, on_step=lambda step: spinner.update(step + "…")
+        )
     console.rule("[bold]peerweave demo")
     for imp in result.imports:
         _print_import(imp)
     db = str(directory / "peerweave.db")
     with Workspace.open(result.database_url) as ws:
-        st = ws.status()
-    console.print(
-        Panel.fit(
-            f"[bold]{st.people_active:,} people[/], "
-            + ", ".join(f"{n:,} {k} ties" for k, n in sorted(st.ties_by_kind.items()))
-            + f", {st.skill_rows:,} skill rows in {db}\n\n"
-            "[bold]Next[/]\n"
-            f"  peerweave --db {db} status\n"
-            f"  peerweave --db {db} export gexf {directory}/network.gexf   # open in Gephi\n"
-            f"  peerweave --db {db} export csv people {directory}/people.parquet\n"
-            f"  peerweave --db {db} import people YOUR_HR_EXPORT.csv --dry-run\n"
-            "  docs/data-formats.md tells which files peerweave reads.",
-            title="what peerweave loaded",
+        everyone = ws.people()
+    table = Table(title=f"{len(everyone):,} people by department")
+    for col in ("department", "people", "teams", "locations", "opted out"):
+        table.add_column(col, justify="left" if col == "department" else "right")
+    sizes = everyone["department"].fillna("(none)").value_counts()
+    small = sizes[sizes < MIN_GROUP_SIZE]
+    for dept, size in sizes[sizes >= MIN_GROUP_SIZE].items():
+        group = everyone[everyone["department"].fillna("(none)") == dept]
+        table.add_row(
+            str(dept),
+            f"{size:,}",
+            str(group["team"].nunique()),
+            str(group["location"].nunique()),
+            str(int(group["opted_out"].sum())),
         )
+    if len(small):
+        table.add_row(
+            f"[dim]{len(small)} groups under {MIN_GROUP_SIZE} people[/]",
+            f"{int(small.sum()):,}",
+            "",
+            "",
+            "",
+        )
+    console.print(table)
+    command = _command_name()
+    console.rule("[bold]Try next")
+    for line in (
+        f"{command} --db {db} status",
+        f"{command} --db {db} export gexf {directory}/network.gexf    # open in Gephi",
+        f"{command} --db {db} export csv ties {directory}/ties.parquet",
+        f"{command} import people YOUR_HR_EXPORT.xlsx --dry-run",
+    ):
+        console.print("  " + line, soft_wrap=True, highlight=False, markup=False)
+    console.print(
+        "docs/data-formats.md lists the files peerweave reads; docs/cli.md every command.",
+        soft_wrap=True,
     )
+
+
+def _command_name() -> str:
+    """How the user can call peerweave again: bare if it is on PATH, else by its path."""
+    import shutil
+    import sys
+
+    here = Path(sys.argv[0])
+    if here.name == "peerweave" and shutil.which("peerweave") != str(here.resolve()):
+        return os.path.relpath(here) if here.is_absolute() else str(here)
+    return "peerweave"
 
 
 # -- imports -----------------------------------------------------------------------------
@@ -221,8 +268,12 @@ def import_people(
     dry_run: DryRunOption = False,
 ) -> None:
     """Import or re-import people; those missing from the file are marked as left."""
-    result = _with_workspace(ctx, lambda ws: ws.import_people(
-        file, mapping=parse_mapping(mapping), sheet=sheet, encoding=encoding, dry_run=dry_run))
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.import_people(
+            file, mapping=parse_mapping(mapping), sheet=sheet, encoding=encoding, dry_run=dry_run
+        ),
+    )
     _print_import(result)
 
 
@@ -241,9 +292,19 @@ def import_events(
 ) -> None:
     """Aggregate email/chat/meeting/call metadata into weighted collaboration ties."""
     with console.status("aggregating events with DuckDB…"):
-        result = _with_workspace(ctx, lambda ws: ws.import_events(
-            files, start=since, end=until, max_recipients=max_recipients,
-            max_attendees=max_attendees, reciprocal=reciprocal, strict=strict, dry_run=dry_run))
+        result = _with_workspace(
+            ctx,
+            lambda ws: ws.import_events(
+                files,
+                start=since,
+                end=until,
+                max_recipients=max_recipients,
+                max_attendees=max_attendees,
+                reciprocal=reciprocal,
+                strict=strict,
+                dry_run=dry_run,
+            ),
+        )
     _print_import(result)
 
 
@@ -258,8 +319,12 @@ def import_ties(
     dry_run: DryRunOption = False,
 ) -> None:
     """Import ties from edge lists, GraphML or GEXF."""
-    result = _with_workspace(ctx, lambda ws: ws.import_ties(
-        files, kind=kind, strict=strict, mapping=parse_mapping(mapping), dry_run=dry_run))
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.import_ties(
+            files, kind=kind, strict=strict, mapping=parse_mapping(mapping), dry_run=dry_run
+        ),
+    )
     _print_import(result)
 
 
@@ -272,8 +337,7 @@ def import_survey(
     dry_run: DryRunOption = False,
 ) -> None:
     """Import ONA survey answers; each question becomes a tie kind."""
-    result = _with_workspace(ctx, lambda ws: ws.import_survey(file, strict=strict,
-                                                              dry_run=dry_run))
+    result = _with_workspace(ctx, lambda ws: ws.import_survey(file, strict=strict, dry_run=dry_run))
     _print_import(result)
 
 
@@ -287,8 +351,12 @@ def import_viva(
     dry_run: DryRunOption = False,
 ) -> None:
     """Import a Viva Insights person-to-person query: ties and person attributes."""
-    result = _with_workspace(ctx, lambda ws: ws.import_viva(
-        file, strict=strict, weight_column=weight_column, dry_run=dry_run))
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.import_viva(
+            file, strict=strict, weight_column=weight_column, dry_run=dry_run
+        ),
+    )
     _print_import(result)
 
 
@@ -296,15 +364,20 @@ def import_viva(
 @_friendly
 def import_skills(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="person_id,skill,level,can_teach,wants_to_learn"
-                                         "[,capacity]")],
+    file: Annotated[
+        Path, typer.Argument(help="person_id,skill,level,can_teach,wants_to_learn[,capacity]")
+    ],
     mapping: MapOption = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet to read.")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Import skills: levels 0–4, who can teach, who wants to learn, teaching capacity."""
-    result = _with_workspace(ctx, lambda ws: ws.import_skills(
-        file, mapping=parse_mapping(mapping), sheet=sheet, dry_run=dry_run))
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.import_skills(
+            file, mapping=parse_mapping(mapping), sheet=sheet, dry_run=dry_run
+        ),
+    )
     _print_import(result)
 
 

@@ -19,10 +19,12 @@ SKILL_ALIASES: dict[str, str] = {
     **dict.fromkeys(["employee_id", "id", "person", "employee", "email"], "person_id"),
     **dict.fromkeys(["skill_name", "competency", "topic", "expertise"], "skill"),
     **dict.fromkeys(["proficiency", "skill_level", "rating"], "level"),
-    **dict.fromkeys(["teach", "can_teach_it", "mentor", "willing_to_teach", "teacher"],
-                    "can_teach"),
-    **dict.fromkeys(["learn", "want_to_learn", "wants_learn", "learner", "interested"],
-                    "wants_to_learn"),
+    **dict.fromkeys(
+        ["teach", "can_teach_it", "mentor", "willing_to_teach", "teacher"], "can_teach"
+    ),
+    **dict.fromkeys(
+        ["learn", "want_to_learn", "wants_learn", "learner", "interested"], "wants_to_learn"
+    ),
     **dict.fromkeys(["max_learners", "learners_per_round", "teaching_capacity"], "capacity"),
 }
 

@@ -162,7 +162,8 @@ def _read_excel(path: Path, source: str, sheet: str | None) -> TableFile:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise FileFormatError(
-            source, Problem(f"is not a readable XLSX workbook ({exc})", fix="save it again as .xlsx")
+            source,
+            Problem(f"is not a readable XLSX workbook ({exc})", fix="save it again as .xlsx"),
         ) from None
     if sheet is not None:
         if sheet not in sheets:
@@ -340,7 +341,8 @@ def require_columns(
             source,
             [
                 Problem(
-                    f"the header has no column {c} (it has {listed})" + (f"; {hint}" if hint else ""),
+                    f"the header has no column {c} (it has {listed})"
+                    + (f"; {hint}" if hint else ""),
                     column=c,
                     fix=f'add the column, or map one with --map "Header={c}"',
                 )

@@ -30,7 +30,9 @@ def _ancestor_after(parent: np.ndarray, steps_log2: int) -> np.ndarray:
     return up
 
 
-def manager_cycles(person_ids: Sequence[str] | pd.Series, manager_ids: pd.Series) -> list[list[str]]:
+def manager_cycles(
+    person_ids: Sequence[str] | pd.Series, manager_ids: pd.Series
+) -> list[list[str]]:
     """Every manager cycle (A reports to B, B reports to A …), each listed once.
 
     Runs in O(n log n) by pointer doubling: after ``2**k >= n`` steps up, anyone still

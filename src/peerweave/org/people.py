@@ -102,8 +102,12 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
     ids = _text(column("person_id"))
     for i in np.flatnonzero(ids.isna().to_numpy()):
         problems.append(
-            Problem("person_id is empty", row=int(rows[i]), column="person_id",
-                    fix="give every person an id, or delete the row")
+            Problem(
+                "person_id is empty",
+                row=int(rows[i]),
+                column="person_id",
+                fix="give every person an id, or delete the row",
+            )
         )
     problems += _duplicates(ids, rows, "person_id", "person_id")
     out["person_id"] = ids
@@ -113,27 +117,38 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
     emails = out["email"].str.lower()
     bad_email = emails.notna() & ~emails.str.match(_EMAIL).fillna(False).astype(bool)
     for i in np.flatnonzero(bad_email.to_numpy()):
-        problems.append(Problem(f"{out['email'].iloc[i]!r} is not an email address",
-                                row=int(rows[i]), column="email",
-                                fix="write it as name@example.com, or leave it empty"))
+        problems.append(
+            Problem(
+                f"{out['email'].iloc[i]!r} is not an email address",
+                row=int(rows[i]),
+                column="email",
+                fix="write it as name@example.com, or leave it empty",
+            )
+        )
     problems += _duplicates(emails.where(~bad_email), rows, "email", "email")
     out["email"] = emails
 
     out["level"] = parse_int(column("level"), column="level", rows=rows, problems=problems, low=0)
-    out["hire_date"] = parse_date(column("hire_date"), column="hire_date", rows=rows,
-                                  problems=problems)
-    out["timezone"] = parse_timezone(column("timezone"), column="timezone", rows=rows,
-                                     problems=problems)
-    out["opted_out"] = parse_bool(column("opted_out"), column="opted_out", rows=rows,
-                                  problems=problems)
+    out["hire_date"] = parse_date(
+        column("hire_date"), column="hire_date", rows=rows, problems=problems
+    )
+    out["timezone"] = parse_timezone(
+        column("timezone"), column="timezone", rows=rows, problems=problems
+    )
+    out["opted_out"] = parse_bool(
+        column("opted_out"), column="opted_out", rows=rows, problems=problems
+    )
 
     managers = out["manager_id"]
     known = managers.isin(ids.dropna()) | managers.isna()
     for i in np.flatnonzero(~known.to_numpy()):
         problems.append(
-            Problem(f"manager {managers.iloc[i]!r} is not a person in this file",
-                    row=int(rows[i]), column="manager_id",
-                    fix="add the manager to the file, or leave manager_id empty")
+            Problem(
+                f"manager {managers.iloc[i]!r} is not a person in this file",
+                row=int(rows[i]),
+                column="manager_id",
+                fix="add the manager to the file, or leave manager_id empty",
+            )
         )
     clean = ~ids.duplicated(keep="first") & ids.notna()
     row_of = dict(zip(ids[clean].tolist(), rows[clean.to_numpy()].tolist(), strict=True))

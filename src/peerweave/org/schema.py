@@ -186,8 +186,10 @@ def parse_int(
         lo = -np.inf if low is None else low
         hi = np.inf if high is None else high
         in_range = out.isna() | ((out >= lo) & (out <= hi))
-        span = f"from {low} to {high}" if low is not None and high is not None else (
-            f"at least {low}" if low is not None else f"at most {high}"
+        span = (
+            f"from {low} to {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
         )
         _collect(
             values,
@@ -215,8 +217,11 @@ def parse_date(
     'write dates as YYYY-MM-DD'
     """
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values).dt.tz_localize(None) if hasattr(values, "dt") and \
-            values.dt.tz is not None else pd.to_datetime(values)
+        parsed = (
+            pd.to_datetime(values).dt.tz_localize(None)
+            if hasattr(values, "dt") and values.dt.tz is not None
+            else pd.to_datetime(values)
+        )
         return parsed.astype("datetime64[ns]")
     blank = _blank(values)
     text = values.astype("string").str.strip()
@@ -291,4 +296,3 @@ def parse_timezone(
         problems,
     )
     return text.where(ok & ~blank)
-

@@ -94,12 +94,20 @@ def _stored(session: Session, columns: list[str]) -> pd.DataFrame:
     return canon
 
 
-def save_people(*, session: Session, people: pd.DataFrame, import_id: int) -> PeopleChanges:
+def save_people(
+    *,
+    session: Session,
+    people: pd.DataFrame,
+    import_id: int,
+    mark_missing_left: bool = True,
+) -> PeopleChanges:
     """Upsert people by ``person_id``; mark active people missing from ``people`` as left.
 
     Columns are any of ``PEOPLE_COLUMNS`` (``person_id`` required); a column the
     frame lacks keeps its stored values. People who had left and reappear are
     active again. Nobody is deleted: ties and skills of people who left stay.
+    With ``mark_missing_left=False`` the frame is a partial update (attributes a ties
+    file carried): nobody is marked left and everyone keeps their status.
 
     >>> from peerweave.store import Store, record_import
     >>> frame = pd.DataFrame({"person_id": ["a", "b"], "name": ["Ana", "Bo"]})
@@ -128,6 +136,8 @@ def save_people(*, session: Session, people: pd.DataFrame, import_id: int) -> Pe
     same = np.ones(len(merged), dtype=bool)
     for c in columns:
         same &= _same(merged[c], merged[f"{c}_old"])
+    if not mark_missing_left:
+        was_left = np.zeros(len(merged), dtype=bool)
     returned = ~is_new & was_left
     updated = ~is_new & ~was_left & ~same
     unchanged = ~is_new & ~was_left & same
@@ -145,11 +155,14 @@ def save_people(*, session: Session, people: pd.DataFrame, import_id: int) -> Pe
         "last_import_id": [import_id] * n,
         "updated_at": updated_at.tolist(),
     }
-    refreshed = [*columns, "status", "left_at", "last_import_id", "updated_at"]
+    refreshed = [*columns, "last_import_id", "updated_at"]
+    if mark_missing_left:
+        refreshed += ["status", "left_at"]
     bulk_insert(session, people_table, values, conflict=["person_id"], update=refreshed)
 
+    missing = ~stored["person_id"].isin(new["person_id"])
     gone = stored["person_id"][
-        (stored["status"] == "active").fillna(False) & ~stored["person_id"].isin(new["person_id"])
+        (stored["status"] == "active").fillna(False) & missing & mark_missing_left
     ]
     mark_left = (
         update(people_table)
