@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,13 +43,8 @@ def records(rows: Sequence[str]) -> list[dict[str, object]]:
     """CSV-style rows as records (recipients split into lists, durations as numbers)."""
     out = []
     for r in rows:
-        sender, recipients, ts, channel, duration = next(
-            iter(
-                pd.read_csv(
-                    __import__("io").StringIO(HEADER + "\n" + r), dtype=str, keep_default_na=False
-                ).itertuples(index=False)
-            )
-        )
+        frame = pd.read_csv(io.StringIO(HEADER + "\n" + r), dtype=str, keep_default_na=False)
+        sender, recipients, ts, channel, duration = frame.iloc[0]
         out.append(
             {
                 "sender": sender,
@@ -440,6 +436,29 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
         aggregate_events(path, people=PEOPLE)
     # header 1, first event 2, blank 3 and 4, the two-line cell is one row (5), bad is 6
     assert [p.row for p in info.value.problems] == [6]
+
+
+def test_blank_lines_above_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("\n\n" + HEADER + "\nP1,P2,2024-01-01,email,\nP1,P2,soon,email,\n")
+    with pytest.raises(EventsValidationError) as info:
+        aggregate_events(path, people=PEOPLE)
+    assert [p.row for p in info.value.problems] == [5]
+
+
+def test_events_without_recipients_and_email_duration(tmp_path: Path) -> None:
+    rows = ["P1,,2024-01-01,email,", "P1,P1,2024-01-01,email,", "P1,P2;P3,2024-01-01,email,12"]
+    load = aggregate_events(write_csv(tmp_path / "e.csv", rows), people=PEOPLE)
+    assert load.report.counts["events_without_recipients"] == 2
+    assert load.report.counts["self_addressed"] == 1
+    assert as_dict(load.ties) == pytest.approx({("P1", "P2"): 0.1, ("P1", "P3"): 0.1})
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps(records(SMALL)))
+    csv_ties = aggregate_events(write_csv(tmp_path / "e.csv", SMALL), people=PEOPLE).ties
+    pd.testing.assert_frame_equal(aggregate_events(path, people=PEOPLE).ties, csv_ties)
 
 
 def test_three_files_are_pooled(tmp_path: Path) -> None:
