@@ -61,3 +61,12 @@ def test_every_example_is_documented() -> None:
     text = (DOCS / "data-formats.md").read_text()
     for example in (DOCS / "examples").iterdir():
         assert f"examples/{example.name}" in text, example.name
+
+
+def test_events_example_loads_with_people_example() -> None:
+    from peerweave.ingest.events import aggregate_events
+
+    people = read_people(DOCS / "examples" / "people.csv").people
+    load = aggregate_events(DOCS / "examples" / "events.csv", people=people)
+    assert load.report.records > 0
+    assert load.report.counts["unknown_addresses"] == 1
