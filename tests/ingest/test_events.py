@@ -18,6 +18,7 @@ from peerweave.errors import (
     FileFormatError,
     InputError,
     MissingColumnError,
+    PeerweaveError,
     ValidationError,
 )
 from peerweave.ingest.events import CHANNEL_MINUTES, EventsValidationError, aggregate_events
@@ -629,3 +630,11 @@ def test_duckdb_agrees_with_an_independent_pandas_computation(tmp_path: Path) ->
     want = pandas_ties(inside, people, max_recipients=10)
     assert got["source"].tolist() == want["source"].tolist()
     np.testing.assert_allclose(got["weight"].to_numpy(), want["weight"].to_numpy(), rtol=1e-9)
+
+
+def test_running_out_of_memory_says_what_to_raise(tmp_path: Path) -> None:
+    events, people = random_events(20_000, seed=3)
+    path = tmp_path / "events.parquet"
+    events.to_parquet(path)
+    with pytest.raises(PeerweaveError, match="raise memory_limit"):
+        aggregate_events(path, people=people, memory_limit="1MB")

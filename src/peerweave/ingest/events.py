@@ -42,6 +42,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from peerweave.errors import (
     MAX_REPORTED_PROBLEMS,
@@ -443,7 +444,7 @@ def _aggregation_sql(
                 "SELECT count(DISTINCT lower(a)) FROM unk",
                 "SELECT count(DISTINCT ev) FROM unk",
                 "SELECT count(*) FROM ev2 WHERE us IS NOT NULL",
-                "SELECT count(*) FROM agg",
+                "SELECT count(*) FROM agg" if reciprocal else "SELECT 0",
             ]
         )
     )
@@ -531,7 +532,6 @@ def _aggregation_sql(
     UNION ALL SELECT 1, code, 0, v, NULL FROM stats
     UNION ALL SELECT 2, CAST(first >> {_FILE_SHIFT + 1} AS INTEGER), CAST(first & 1 AS INTEGER),
               CAST((first >> 1) & {(1 << _FILE_SHIFT) - 1} AS DOUBLE), a FROM firsts
-    ORDER BY kind, s, r
     """
 
 
@@ -687,6 +687,8 @@ def _run(con: duckdb.DuckDBPyConnection, src: _Source, sql: str) -> list[tuple[A
     """
     try:
         return con.execute(sql).fetchall()
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as exc:
         text = str(exc)
         if src.fmt == "csv" and "not utf-8 encoded" in text and src.encoding == "utf-8":
@@ -1045,12 +1047,36 @@ def _connect(memory_limit: str | None, spill: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    """Run ``sql`` and return its result as an Arrow table (DuckDB 1.x and 2.x)."""
-    relation = con.sql(sql)
-    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-    result = fetch()
-    return result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+def _run_aggregation(
+    con: duckdb.DuckDBPyConnection, sql: str, folder: Path
+) -> tuple[pa.Table, list[tuple[Any, ...]]]:
+    """Run the aggregation; return the ties sorted by (source, target) and the other rows.
+
+    Results go through Parquet files in ``folder``, not through DuckDB's result buffer, so
+    that only DuckDB's spillable operators hold memory: the aggregation is written as it
+    comes, then sorted by a second, external sort.
+    """
+    raw, ordered = folder / "aggregated.parquet", folder / "ties.parquet"
+    con.execute(f"COPY ({sql}) TO {_lit(str(raw))} (FORMAT parquet)")
+    extra = con.execute(
+        f"SELECT kind, s, r, weight, a FROM read_parquet({_lit(str(raw))}) WHERE kind <> 0"
+    ).fetchall()
+    con.execute(
+        f"COPY (SELECT s, r, weight FROM read_parquet({_lit(str(raw))}) WHERE kind = 0 "
+        f"ORDER BY s, r) TO {_lit(str(ordered))} (FORMAT parquet)"
+    )
+    raw.unlink()
+    ties = pq.read_table(ordered)
+    ordered.unlink()
+    return ties, extra
+
+
+def _out_of_memory(exc: BaseException, memory_limit: str | None) -> PeerweaveError:
+    return PeerweaveError(
+        f"DuckDB ran out of memory or spill space ({_first_line(exc)}); raise memory_limit "
+        f"(now {memory_limit or DEFAULT_MEMORY_LIMIT}) or free disk space in "
+        f"{tempfile.gettempdir()}, where it spills"
+    )
 
 
 def _describe_sources(paths: Sequence[Path]) -> str:
@@ -1200,23 +1226,19 @@ def aggregate_events(
                 reciprocal=reciprocal,
             )
             try:
-                result = _arrow(con, sql)
-            except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
-                raise PeerweaveError(
-                    f"the aggregation ran out of memory or spill space ({_first_line(exc)}); "
-                    f"raise memory_limit (now {memory_limit or DEFAULT_MEMORY_LIMIT}) or free "
-                    f"disk space in {tempfile.gettempdir()}"
-                ) from None
+                ties_tbl, extra = _run_aggregation(con, sql, Path(spill))
+            except duckdb.IOException as exc:  # the files were read already: the spill disk
+                raise _out_of_memory(exc, memory_limit) from None
+            except duckdb.OutOfMemoryException:
+                raise
             except duckdb.Error as exc:
                 raise _format_error(sources[0], exc) from None
+        except duckdb.OutOfMemoryException as exc:
+            raise _out_of_memory(exc, memory_limit) from None
         finally:
             con.close()
-    kinds = result["kind"].to_numpy()
-    n = int(np.count_nonzero(kinds == 0))  # ties come first (ORDER BY kind)
-    ties_tbl = result.slice(0, n)
-    extra = result.slice(n).to_pylist()
-    tally = {_STATS[r["s"]]: round(r["weight"]) for r in extra if r["kind"] == 1}
-    examples = [(r["s"], int(r["weight"]), r["r"], r["a"]) for r in extra if r["kind"] == 2]
+    tally = {_STATS[s]: round(v) for kind, s, _, v, _ in extra if kind == 1}
+    examples = [(s, int(v), r, str(a)) for kind, s, r, v, a in extra if kind == 2]
     notes: list[Problem] = [note for src in sources for note in src.notes]
     if tally["unknown_addresses"]:
         notes += _unknown_notes(
@@ -1252,21 +1274,7 @@ def aggregate_events(
     }
     notes += _count_notes(counts, max_recipients, max_attendees, in_window)
 
-    source_ids = person_ids.take(ties_tbl["s"].combine_chunks())
-    target_ids = person_ids.take(ties_tbl["r"].combine_chunks())
-    ties = pa.table(
-        {
-            "source": source_ids,
-            "target": target_ids,
-            "kind": pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(n, dtype=np.int8)), pa.array([kind], type=pa.large_string())
-            ).dictionary_decode(),
-            "weight": ties_tbl["weight"].combine_chunks(),
-        }
-    ).to_pandas()
-    ties["window_start"] = pd.Series(window_start, index=ties.index, dtype="datetime64[ns]")
-    ties["window_end"] = pd.Series(window_end, index=ties.index, dtype="datetime64[ns]")
-    ties = ties[list(TIES_COLUMNS)]
+    ties = _ties_frame(ties_tbl, person_ids, kind, window_start, window_end)
     report = LoadReport(
         kind="ties",
         source=_describe_sources(files),
@@ -1277,6 +1285,24 @@ def aggregate_events(
     )
     new_people = pd.DataFrame({"person_id": pd.Series([], dtype="str")})
     return TiesLoad(ties=ties, new_people=new_people, report=report)
+
+
+def _ties_frame(
+    ties: pa.Table, person_ids: pa.Array, kind: str, start: Any, end: Any
+) -> pd.DataFrame:
+    """The ties frame: person indices turned into ids (Arrow take, no Python loop)."""
+    table = pa.table(
+        {
+            "source": person_ids.take(ties["s"].combine_chunks()),
+            "target": person_ids.take(ties["r"].combine_chunks()),
+            "kind": pa.repeat(pa.scalar(kind, type=pa.large_string()), ties.num_rows),
+            "weight": ties["weight"].combine_chunks(),
+        }
+    )
+    frame: pd.DataFrame = table.to_pandas()
+    frame["window_start"] = pd.Series(start, index=frame.index, dtype="datetime64[ns]")
+    frame["window_end"] = pd.Series(end, index=frame.index, dtype="datetime64[ns]")
+    return frame[list(TIES_COLUMNS)]
 
 
 def _count_notes(
