@@ -100,25 +100,37 @@ class InputError(PeerweaveError):
     >>> e = InputError("ties.csv", [Problem("bad weight", row=r, column="weight") for r in range(2, 60)])
     >>> len(e.problems), str(e).splitlines()[-1].strip()
     (58, '… and 8 more problems')
+    >>> str(InputError("big.csv", [Problem("bad", row=2)], total=7)).splitlines()[0]
+    'big.csv: 7 problems'
     """
 
-    def __init__(self, source: str, problems: Sequence[Problem] | Problem | str) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[Problem] | Problem | str,
+        *,
+        total: int | None = None,
+    ) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.source = source
         self.problems: list[Problem] = list(problems)
+        #: How many problems there are in all; a reader that fetched only the first rows
+        #: of a huge file passes the full count here.
+        self.total = max(total or 0, len(self.problems))
         super().__init__(self._render())
 
     def _render(self) -> str:
-        n = len(self.problems)
+        n = self.total
         if n == 1 and self.problems[0].row is None and self.problems[0].column is None:
             return f"{self.source}: {self.problems[0]}"
+        shown = self.problems[:MAX_REPORTED_PROBLEMS]
         lines = [f"{self.source}: {n} problem{'s' if n != 1 else ''}"]
-        lines += [f"  {p}" for p in self.problems[:MAX_REPORTED_PROBLEMS]]
-        if n > MAX_REPORTED_PROBLEMS:
-            lines.append(f"  … and {n - MAX_REPORTED_PROBLEMS} more problems")
+        lines += [f"  {p}" for p in shown]
+        if n > len(shown):
+            lines.append(f"  … and {n - len(shown)} more problems")
         return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from peerweave.errors import (
     PeerweaveError,
     ValidationError,
 )
-from peerweave.ingest.events import CHANNEL_MINUTES, EventsValidationError, aggregate_events
+from peerweave.ingest.events import CHANNEL_MINUTES, aggregate_events
 from peerweave.org.schema import TIES_COLUMNS
 
 HEADER = "sender,recipients,timestamp,channel,duration"
@@ -287,7 +287,7 @@ BAD = [
 
 
 def test_bad_rows_raise_one_error_listing_them_all(tmp_path: Path) -> None:
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(write_csv(tmp_path / "bad.csv", BAD), people=PEOPLE)
     err = info.value
     assert isinstance(err, ValidationError)
@@ -316,7 +316,7 @@ def test_bad_rows_raise_one_error_listing_them_all(tmp_path: Path) -> None:
 def test_bad_rows_in_parquet_and_jsonl_name_the_record(tmp_path: Path, writer: object) -> None:
     rows = ["P1,P2,2024-01-01,email,", "P1,P2,2024-01-01,meeting,-5", "P1,P2,2024-01-01,fax,"]
     path = writer(tmp_path / f"bad.{'parquet' if writer is write_parquet else 'jsonl'}", rows)  # type: ignore[operator]
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(path, people=PEOPLE)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "duration"), (3, "channel")]
 
@@ -328,14 +328,14 @@ def test_bad_timestamps_in_jsonl(tmp_path: Path) -> None:
         '{"sender": "P1", "recipients": ["P2"], "timestamp": "03/01/2024"}\n'
         '{"sender": "P1", "recipients": ["P2"], "timestamp": 1704067200}\n'
     )
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(path, people=PEOPLE)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "timestamp"), (3, "timestamp")]
 
 
 def test_many_bad_rows_are_capped_with_the_count_of_the_rest(tmp_path: Path) -> None:
     rows = [f"P1,P2,not-a-time-{i},email," for i in range(120)]
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(write_csv(tmp_path / "e.csv", rows), people=PEOPLE)
     lines = str(info.value).splitlines()
     assert lines[0].endswith("120 problems")
@@ -433,7 +433,7 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
     path.write_text(
         HEADER + '\nP1,P2,2024-01-01,email,\n\n\nP1,"P2\nP3",2024-01-01,email,\nP1,P2,bad,email,\n'
     )
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(path, people=PEOPLE)
     # header 1, first event 2, blank 3 and 4, the two-line cell is one row (5), bad is 6
     assert [p.row for p in info.value.problems] == [6]
@@ -442,7 +442,7 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
 def test_blank_lines_above_the_header(tmp_path: Path) -> None:
     path = tmp_path / "e.csv"
     path.write_text("\n\n" + HEADER + "\nP1,P2,2024-01-01,email,\nP1,P2,soon,email,\n")
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events(path, people=PEOPLE)
     assert [p.row for p in info.value.problems] == [5]
 
@@ -480,7 +480,7 @@ def test_the_first_file_with_problems_is_reported(tmp_path: Path) -> None:
     a = write_csv(tmp_path / "a.csv", SMALL)
     b = write_csv(tmp_path / "b.csv", ["P1,P2,2024-01-01,email,", "P1,P2,never,email,"])
     c = write_csv(tmp_path / "c.csv", ["P1,P2,later,email,"])
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events([a, b, c], people=PEOPLE)
     assert info.value.source == str(b)
     assert [p.row for p in info.value.problems] == [3]
@@ -491,7 +491,7 @@ def test_strict_reports_the_first_file_with_unknown_addresses(tmp_path: Path) ->
     b = write_parquet(
         tmp_path / "b.parquet", ["P1,P2,2024-01-01,email,", "P1,nobody,2024-01-01,email,"]
     )
-    with pytest.raises(EventsValidationError) as info:
+    with pytest.raises(ValidationError) as info:
         aggregate_events([a, b], people=PEOPLE, strict=True)
     assert info.value.source == str(b)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "recipients")]

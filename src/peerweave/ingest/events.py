@@ -65,7 +65,6 @@ __all__ = [
     "EVENT_COLUMNS",
     "MAX_UNKNOWN_EXAMPLES",
     "REQUIRED_EVENT_COLUMNS",
-    "EventsValidationError",
     "aggregate_events",
 ]
 
@@ -155,33 +154,6 @@ _UNKNOWN_FIX = (
     "add the person to the people file (their person_id or email), "
     "or leave it: external addresses get no tie"
 )
-
-
-class EventsValidationError(ValidationError):
-    """Rows of an event log that break a rule; lists the first rows and counts the rest.
-
-    An event log can have millions of bad rows, so only the first
-    :data:`~peerweave.errors.MAX_REPORTED_PROBLEMS` are kept and ``total`` says how many
-    there are.
-
-    >>> e = EventsValidationError("ev.csv", [Problem("bad", row=2, column="timestamp")], total=7)
-    >>> print(e)
-    ev.csv: 7 problems
-      row 2, column timestamp: bad
-      … and 6 more problems
-    """
-
-    def __init__(self, source: str, problems: Sequence[Problem], *, total: int) -> None:
-        self.total = max(total, len(problems))
-        super().__init__(source, list(problems))
-
-    def _render(self) -> str:
-        shown = self.problems[:MAX_REPORTED_PROBLEMS]
-        lines = [f"{self.source}: {self.total} problem{'s' if self.total != 1 else ''}"]
-        lines += [f"  {p}" for p in shown]
-        if self.total > len(shown):
-            lines.append(f"  … and {self.total - len(shown)} more problems")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -859,7 +831,7 @@ def _raise_bad_rows(con: duckdb.DuckDBPyConnection, src: _Source, total: int) ->
                     fix="write the length in minutes (0 or more), or leave it empty",
                 )
             )
-    raise EventsValidationError(src.name, problems[:MAX_REPORTED_PROBLEMS], total=total)
+    raise ValidationError(src.name, problems[:MAX_REPORTED_PROBLEMS], total=total)
 
 
 def _number(text: object) -> float | None:
@@ -922,7 +894,7 @@ def _strict_unknowns(
         )
         for o, pos, addr in first
     ]
-    raise EventsValidationError(src.name, problems, total=total)
+    raise ValidationError(src.name, problems, total=total)
 
 
 def _unknown_notes(
@@ -1150,7 +1122,7 @@ def aggregate_events(
         A file is missing, empty or unreadable.
     MissingColumnError
         ``sender``, ``recipients`` or ``timestamp`` is missing.
-    EventsValidationError
+    ValidationError
         Rows with an empty sender, a timestamp that does not parse, an unknown channel or
         a negative duration (all of them listed, up to a cap), or, with ``strict``,
         addresses of unknown people. Files are checked in order; the first file with
