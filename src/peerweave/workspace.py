@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Literal, Self
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from peerweave.errors import InputError, Problem
 from peerweave.ingest.events import aggregate_events
@@ -68,6 +69,27 @@ def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     if isinstance(paths, str | Path):
         return [Path(paths)]
     return [Path(p) for p in paths]
+
+
+def _record(
+    session: Session,
+    kind: str,
+    files: Sequence[PathLike],
+    reports: Sequence[LoadReport],
+    *,
+    records: int | None = None,
+) -> int:
+    """Log one import of ``kind`` from ``files`` with the readers' reports; return its id."""
+    return record_import(
+        session=session,
+        kind=kind,
+        files=[str(f) for f in files],
+        rows_read=sum(r.rows_read for r in reports),
+        records=sum(r.records for r in reports) if records is None else records,
+        report=reports[0].to_dict()
+        if len(reports) == 1
+        else {"files": [r.to_dict() for r in reports]},
+    )
 
 
 def _merge_ties(loads: Sequence[TiesLoad]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -160,14 +182,7 @@ class Workspace:
         if dry_run:
             return ImportResult("people", (load.report,), dry_run=True)
         with self.store.transaction() as session:
-            import_id = record_import(
-                session=session,
-                kind="people",
-                files=[str(path)],
-                rows_read=load.report.rows_read,
-                records=load.report.records,
-                report=load.report.to_dict(),
-            )
+            import_id = _record(session, "people", [path], [load.report])
             changes = save_people(session=session, people=load.people, import_id=import_id)
         return ImportResult("people", (load.report,), import_id=import_id, people=changes)
 
@@ -179,14 +194,7 @@ class Workspace:
         if dry_run:
             return ImportResult(kind, reports, people_created=len(new_people), dry_run=True)
         with self.store.transaction() as session:
-            import_id = record_import(
-                session=session,
-                kind=kind,
-                files=[str(f) for f in files],
-                rows_read=sum(r.rows_read for r in reports),
-                records=len(ties),
-                report={"files": [r.to_dict() for r in reports]},
-            )
+            import_id = _record(session, kind, files, reports, records=len(ties))
             created = add_people_stubs(
                 session=session, person_ids=new_people["person_id"].tolist(), import_id=import_id
             )
@@ -298,14 +306,7 @@ class Workspace:
         if dry_run:
             return ImportResult("skills", (load.report,), dry_run=True)
         with self.store.transaction() as session:
-            import_id = record_import(
-                session=session,
-                kind="skills",
-                files=[str(path)],
-                rows_read=load.report.rows_read,
-                records=load.report.records,
-                report=load.report.to_dict(),
-            )
+            import_id = _record(session, "skills", [path], [load.report])
             saved = save_skills(session=session, skills=load.skills, import_id=import_id)
         return ImportResult("skills", (load.report,), import_id=import_id, skills_saved=saved)
 

@@ -221,7 +221,7 @@ def demo(
         )
     if len(small):
         table.add_row(
-            f"[dim]{len(small)} groups under {MIN_GROUP_SIZE} people[/]",
+            f"[dim]{len(small)} group{'s' if len(small) != 1 else ''} under {MIN_GROUP_SIZE} people[/]",
             f"{int(small.sum()):,}",
             "",
             "",

@@ -10,6 +10,7 @@ from peerweave.org.hierarchy import manager_cycles
 from peerweave.org.schema import (
     PEOPLE_COLUMNS,
     ROW,
+    flag_rows,
     parse_bool,
     parse_date,
     parse_int,
@@ -100,15 +101,14 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
         return pd.Series([pd.NA] * n, dtype="string")
 
     ids = _text(column("person_id"))
-    for i in np.flatnonzero(ids.isna().to_numpy()):
-        problems.append(
-            Problem(
-                "person_id is empty",
-                row=int(rows[i]),
-                column="person_id",
-                fix="give every person an id, or delete the row",
-            )
-        )
+    flag_rows(
+        ids.isna(),
+        rows,
+        column="person_id",
+        message="person_id is empty",
+        fix="give every person an id, or delete the row",
+        problems=problems,
+    )
     problems += _duplicates(ids, rows, "person_id", "person_id")
     out["person_id"] = ids
 
@@ -116,15 +116,14 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
         out[name] = _text(column(name))
     emails = out["email"].str.lower()
     bad_email = emails.notna() & ~emails.str.match(_EMAIL).fillna(False).astype(bool)
-    for i in np.flatnonzero(bad_email.to_numpy()):
-        problems.append(
-            Problem(
-                f"{out['email'].iloc[i]!r} is not an email address",
-                row=int(rows[i]),
-                column="email",
-                fix="write it as name@example.com, or leave it empty",
-            )
-        )
+    flag_rows(
+        bad_email,
+        rows,
+        column="email",
+        message=lambda i: f"{out['email'].iloc[i]!r} is not an email address",
+        fix="write it as name@example.com, or leave it empty",
+        problems=problems,
+    )
     problems += _duplicates(emails.where(~bad_email), rows, "email", "email")
     out["email"] = emails
 
@@ -141,15 +140,14 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
 
     managers = out["manager_id"]
     known = managers.isin(ids.dropna()) | managers.isna()
-    for i in np.flatnonzero(~known.to_numpy()):
-        problems.append(
-            Problem(
-                f"manager {managers.iloc[i]!r} is not a person in this file",
-                row=int(rows[i]),
-                column="manager_id",
-                fix="add the manager to the file, or leave manager_id empty",
-            )
-        )
+    flag_rows(
+        ~known,
+        rows,
+        column="manager_id",
+        message=lambda i: f"manager {managers.iloc[i]!r} is not a person in this file",
+        fix="add the manager to the file, or leave manager_id empty",
+        problems=problems,
+    )
     clean = ~ids.duplicated(keep="first") & ids.notna()
     row_of = dict(zip(ids[clean].tolist(), rows[clean.to_numpy()].tolist(), strict=True))
     for cycle in manager_cycles(ids[clean], managers[clean].where(known[clean])):

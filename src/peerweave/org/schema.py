@@ -21,6 +21,7 @@ __all__ = [
     "SKILLS_COLUMNS",
     "SKILL_LEVELS",
     "TIES_COLUMNS",
+    "flag_rows",
     "parse_bool",
     "parse_date",
     "parse_int",
@@ -94,6 +95,32 @@ def _blank(values: pd.Series) -> pd.Series:
     return values.isna() | (text == "")
 
 
+def flag_rows(
+    bad: pd.Series | np.ndarray,
+    rows: np.ndarray,
+    *,
+    column: str,
+    message: str | Callable[[int], str],
+    fix: str,
+    problems: list[Problem],
+) -> None:
+    """Append one :class:`Problem` per record where ``bad`` holds.
+
+    ``message`` is the text, or a function that words record ``i``.
+
+    >>> probs: list[Problem] = []
+    >>> names = pd.Series(["ok", "", "ok"])
+    >>> flag_rows(names == "", np.array([2, 3, 4]), column="name",
+    ...           message="name is empty", fix="fill it in", problems=probs)
+    >>> str(probs[0])
+    'row 3, column name: name is empty (fix: fill it in)'
+    """
+    mask = bad.to_numpy(dtype=bool) if isinstance(bad, pd.Series) else np.asarray(bad, dtype=bool)
+    for i in np.flatnonzero(mask):
+        text = message if isinstance(message, str) else message(int(i))
+        problems.append(Problem(text, row=int(rows[i]), column=column, fix=fix))
+
+
 def _collect(
     values: pd.Series,
     ok: pd.Series,
@@ -103,11 +130,12 @@ def _collect(
     fix: str,
     problems: list[Problem],
 ) -> None:
-    bad = np.flatnonzero(~ok.to_numpy(dtype=bool))
-    for i in bad:
+    def plain(i: int) -> str:
         value = values.iloc[i]
         value = value.item() if isinstance(value, np.generic) else value  # 2.5, not np.float64(2.5)
-        problems.append(Problem(message(value), row=int(rows[i]), column=column, fix=fix))
+        return message(value)
+
+    flag_rows(~ok, rows, column=column, message=plain, fix=fix, problems=problems)
 
 
 def parse_bool(

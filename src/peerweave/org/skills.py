@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from peerweave.errors import Problem, ValidationError
 from peerweave.org.schema import (
     DEFAULT_CAPACITY,
     SKILLS_COLUMNS,
+    flag_rows,
     parse_bool,
     parse_int,
     rows_of,
@@ -58,82 +58,80 @@ def validate_skills(
     ids = ids.where(ids != "")
     skills = normalise_skill(column("skill"))
     for name, values in (("person_id", ids), ("skill", skills)):
-        for i in np.flatnonzero(values.isna().to_numpy()):
-            problems.append(
-                Problem(
-                    f"{name} is empty",
-                    row=int(rows[i]),
-                    column=name,
-                    fix="fill it in, or delete the row",
-                )
-            )
+        flag_rows(
+            values.isna(),
+            rows,
+            column=name,
+            message=f"{name} is empty",
+            fix="fill it in, or delete the row",
+            problems=problems,
+        )
     if known_people is not None:
         unknown = ids.notna() & ~ids.isin(known_people.astype("string"))
-        for i in np.flatnonzero(unknown.to_numpy()):
-            problems.append(
-                Problem(
-                    f"person {ids.iloc[i]!r} is not a known person",
-                    row=int(rows[i]),
-                    column="person_id",
-                    fix="import the people file first, or correct the id",
-                )
-            )
+        flag_rows(
+            unknown,
+            rows,
+            column="person_id",
+            message=lambda i: f"person {ids.iloc[i]!r} is not a known person",
+            fix="import the people file first, or correct the id",
+            problems=problems,
+        )
 
     level = parse_int(column("level"), column="level", rows=rows, problems=problems, low=0, high=4)
     missing_level = level.isna() & column("level").astype("string").str.strip().fillna("").eq("")
-    for i in np.flatnonzero(missing_level.to_numpy()):
-        problems.append(
-            Problem(
-                "level is empty",
-                row=int(rows[i]),
-                column="level",
-                fix="give a level from 0 (none) to 4 (master)",
-            )
-        )
+    flag_rows(
+        missing_level,
+        rows,
+        column="level",
+        message="level is empty",
+        fix="give a level from 0 (none) to 4 (master)",
+        problems=problems,
+    )
     teach = parse_bool(column("can_teach"), column="can_teach", rows=rows, problems=problems)
     learn = parse_bool(
         column("wants_to_learn"), column="wants_to_learn", rows=rows, problems=problems
     )
     both = teach & learn
-    for i in np.flatnonzero(both.to_numpy()):
-        problems.append(
-            Problem(
-                f"{ids.iloc[i]} both can teach and wants to learn {skills.iloc[i]!r}",
-                row=int(rows[i]),
-                column="wants_to_learn",
-                fix="set can_teach or wants_to_learn to false",
-            )
-        )
+    flag_rows(
+        both,
+        rows,
+        column="wants_to_learn",
+        message=lambda i: f"{ids.iloc[i]} both can teach and wants to learn {skills.iloc[i]!r}",
+        fix="set can_teach or wants_to_learn to false",
+        problems=problems,
+    )
 
     capacity = parse_int(column("capacity"), column="capacity", rows=rows, problems=problems, low=0)
     given = capacity.notna() & ids.notna()
     if given.any():
         per_person = capacity[given].groupby(ids[given]).nunique()
         split = set(per_person[per_person > 1].index)
-        for i in np.flatnonzero((given & ids.isin(split)).to_numpy()):
-            problems.append(
-                Problem(
-                    f"capacity {capacity.iloc[i]} differs from another row of {ids.iloc[i]}",
-                    row=int(rows[i]),
-                    column="capacity",
-                    fix="give the same capacity on every row of a person (it counts across skills)",
-                )
-            )
+        flag_rows(
+            (given & ids.isin(split)),
+            rows,
+            column="capacity",
+            message=lambda i: (
+                f"capacity {capacity.iloc[i]} differs from another row of {ids.iloc[i]}"
+            ),
+            fix="give the same capacity on every row of a person (it counts across skills)",
+            problems=problems,
+        )
     person_capacity = capacity.groupby(ids).transform("max") if given.any() else capacity
     capacity = person_capacity.fillna(DEFAULT_CAPACITY).astype("int64")
 
     key = ids.fillna("") + "\x00" + skills.fillna("")
     again = key.duplicated(keep="first") & ids.notna() & skills.notna()
     first = pd.Series(rows).groupby(key).transform("min")
-    for i in np.flatnonzero(again.to_numpy()):
-        problems.append(
-            Problem(
-                f"{ids.iloc[i]} has {skills.iloc[i]!r} again (first on row {int(first.iloc[i])})",
-                row=int(rows[i]),
-                column="skill",
-                fix="keep one row per person and skill",
-            )
-        )
+    flag_rows(
+        again,
+        rows,
+        column="skill",
+        message=lambda i: (
+            f"{ids.iloc[i]} has {skills.iloc[i]!r} again (first on row {int(first.iloc[i])})"
+        ),
+        fix="keep one row per person and skill",
+        problems=problems,
+    )
 
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
