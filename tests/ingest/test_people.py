@@ -313,3 +313,15 @@ def test_json_lines_with_numeric_ids_and_a_blank_manager(tmp_path):
     people = read_people(path).people
     assert people["person_id"].tolist() == ["1", "2", "3"]
     assert people["manager_id"].tolist()[1:] == ["1", "2"]
+
+
+def test_problems_name_the_columns_as_the_file_spells_them(tmp_path: Path) -> None:
+    path = tmp_path / "hr.csv"
+    path.write_text(
+        "Employee ID,Reports To,Hire Date\nE1,,2020-01-01\nE2,E9,01/02/2020\nE2,E1,2021-01-01\n"
+    )
+    with pytest.raises(ValidationError) as info:
+        read_people(path)
+    where = {(p.row, p.column) for p in info.value.problems}
+    assert where == {(3, "Hire Date"), (3, "Reports To"), (4, "Employee ID")}
+    assert "column Hire Date" in str(info.value)

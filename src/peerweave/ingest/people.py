@@ -10,7 +10,13 @@ import pandas as pd
 
 from peerweave.errors import Problem
 from peerweave.ingest.report import LoadReport, PeopleLoad
-from peerweave.ingest.tabular import read_table, rename_columns, require_columns
+from peerweave.ingest.tabular import (
+    file_headers,
+    in_file_terms,
+    read_table,
+    rename_columns,
+    require_columns,
+)
 from peerweave.org.people import _text, validate_people
 from peerweave.org.schema import PEOPLE_COLUMNS, ROW
 
@@ -258,6 +264,7 @@ def read_people(
     table = read_table(path, sheet=sheet, encoding=encoding)
     notes = list(table.notes)
     frame = rename_columns(table, canonical=PEOPLE_COLUMNS, aliases=HRIS_ALIASES, mapping=mapping)
+    headers = file_headers(table, frame)
     frame, built = _join_first_last(frame)
     if built:
         notes.append(Problem(built))
@@ -276,7 +283,8 @@ def read_people(
                 fix='map one with --map "Header=column" if it holds a peerweave column',
             )
         )
-    people = validate_people(frame, source=table.source)
+    with in_file_terms(headers):
+        people = validate_people(frame, source=table.source)
     report = LoadReport(
         kind="people",
         source=table.source,

@@ -8,7 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from peerweave.ingest.report import LoadReport, SkillsLoad
-from peerweave.ingest.tabular import read_table, rename_columns, require_columns
+from peerweave.ingest.tabular import (
+    file_headers,
+    in_file_terms,
+    read_table,
+    rename_columns,
+    require_columns,
+)
 from peerweave.org.schema import SKILLS_COLUMNS
 from peerweave.org.skills import validate_skills
 
@@ -51,6 +57,7 @@ def read_skills(
     """
     table = read_table(path, sheet=sheet, encoding=encoding)
     frame = rename_columns(table, canonical=SKILLS_COLUMNS, aliases=SKILL_ALIASES, mapping=mapping)
+    headers = file_headers(table, frame)
     require_columns(frame, ["person_id", "skill", "level"], source=table.source)
     known = None
     if people is not None:
@@ -62,7 +69,8 @@ def read_skills(
             ids = frame["person_id"].astype("string").str.strip()
             mapped = ids.str.lower().map(by_email)
             frame = frame.assign(person_id=ids.where(ids.isin(known) | mapped.isna(), mapped))
-    skills = validate_skills(frame, source=table.source, known_people=known)
+    with in_file_terms(headers):
+        skills = validate_skills(frame, source=table.source, known_people=known)
     report = LoadReport(
         kind="skills",
         source=table.source,

@@ -9,17 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from peerweave.errors import FileFormatError, MissingColumnError, Problem
+from peerweave.errors import FileFormatError, InputError, MissingColumnError, Problem
 from peerweave.org.schema import ROW
 
 __all__ = [
     "TableFile",
+    "file_headers",
     "header_key",
+    "in_file_terms",
     "parse_mapping",
     "read_table",
     "rename_columns",
@@ -66,8 +70,6 @@ def parse_mapping(pairs: Iterable[str] | None, *, source: str = "--map") -> dict
     ...
     peerweave.errors.InputError: --map: 'oops' is not HEADER=column (fix: write it as --map "Full Name=name")
     """
-    from peerweave.errors import InputError
-
     out: dict[str, str] = {}
     for pair in pairs or ():
         if "=" not in pair:
@@ -318,6 +320,43 @@ def rename_columns(
         taken[target] = col
         renames[col] = target
     return table.frame.rename(columns=renames)
+
+
+def file_headers(table: TableFile, renamed: pd.DataFrame) -> dict[str, str]:
+    """Map canonical column names back to the headers the file spells them with.
+
+    >>> t = TableFile(pd.DataFrame({"Hire Date": ["x"], ROW: [2]}), "x.csv")
+    >>> file_headers(t, t.frame.rename(columns={"Hire Date": "hire_date"}))
+    {'hire_date': 'Hire Date'}
+    """
+    return {
+        str(new): str(old)
+        for new, old in zip(renamed.columns, table.frame.columns, strict=True)
+        if new != old
+    }
+
+
+@contextmanager
+def in_file_terms(headers: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise an :class:`InputError` with its columns named as the file's headers.
+
+    >>> with in_file_terms({"hire_date": "Hire Date"}):
+    ...     raise InputError("hr.csv", Problem("bad date", row=2, column="hire_date"))
+    Traceback (most recent call last):
+    ...
+    peerweave.errors.InputError: hr.csv: 1 problem
+      row 2, column Hire Date: bad date
+    """
+    try:
+        yield
+    except InputError as err:
+        if not any(p.column in headers for p in err.problems):
+            raise
+        problems = [
+            replace(p, column=headers.get(p.column, p.column)) if p.column else p
+            for p in err.problems
+        ]
+        raise type(err)(err.source, problems, total=err.total) from None
 
 
 def require_columns(
