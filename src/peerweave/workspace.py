@@ -168,6 +168,22 @@ class Workspace:
 
     # -- imports ------------------------------------------------------------------------
 
+    @staticmethod
+    def check_people(
+        path: PathLike,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        sheet: str | None = None,
+        encoding: str | None = None,
+    ) -> ImportResult:
+        """Read and check a people file without any database (what ``--dry-run`` reports).
+
+        >>> Workspace.check_people("docs/examples/people.csv").reports[0].records
+        7
+        """
+        load = read_people(path, mapping=mapping, sheet=sheet, encoding=encoding)
+        return ImportResult("people", (load.report,), dry_run=True)
+
     def import_people(
         self,
         path: PathLike,
@@ -178,9 +194,9 @@ class Workspace:
         dry_run: bool = False,
     ) -> ImportResult:
         """Import (or re-import) the people file; people missing from it are marked as left."""
-        load = read_people(path, mapping=mapping, sheet=sheet, encoding=encoding)
         if dry_run:
-            return ImportResult("people", (load.report,), dry_run=True)
+            return self.check_people(path, mapping=mapping, sheet=sheet, encoding=encoding)
+        load = read_people(path, mapping=mapping, sheet=sheet, encoding=encoding)
         with self.store.transaction() as session:
             import_id = _record(session, "people", [path], [load.report])
             changes = save_people(session=session, people=load.people, import_id=import_id)

@@ -226,3 +226,11 @@ def test_demo(tmp_path: Path) -> None:
     assert status.people_active > 100
     assert status.ties_by_kind.get("collaboration", 0) > 100
     assert status.skill_rows > 0
+
+
+def test_dry_run_needs_no_database(tmp_path: Path, people_csv: Path) -> None:
+    missing = tmp_path / "nowhere" / "pw.db"
+    code, out = run(missing, "import", "people", str(people_csv), "--dry-run")
+    assert code == 0, out
+    assert "nothing stored" in out
+    assert not missing.exists()

@@ -268,6 +268,12 @@ def import_people(
     dry_run: DryRunOption = False,
 ) -> None:
     """Import or re-import people; those missing from the file are marked as left."""
+    if dry_run:  # checking a file needs no database
+        result = Workspace.check_people(
+            file, mapping=parse_mapping(mapping), sheet=sheet, encoding=encoding
+        )
+        _print_import(result)
+        return
     result = _with_workspace(
         ctx,
         lambda ws: ws.import_people(
