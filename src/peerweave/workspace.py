@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -32,17 +32,24 @@ from peerweave.store import (
     Store,
     StoreStatus,
     add_people_stubs,
+    list_analysis_runs,
     load_people,
+    load_person_metrics,
     load_skills,
     load_ties,
     record_import,
+    save_analysis,
     save_people,
     save_skills,
     save_ties,
     store_status,
 )
 
-__all__ = ["TABLES", "ImportResult", "Workspace"]
+if TYPE_CHECKING:  # the analysis stack (Numba, igraph) is imported on first use only
+    from peerweave.network.analysis import AnalysisOptions, NetworkAnalysis
+    from peerweave.network.graph import OrgGraph
+
+__all__ = ["TABLES", "AnalysisResult", "ImportResult", "Workspace"]
 
 #: Tables that ``export_table`` writes.
 TABLES = ("people", "ties", "skills")
@@ -63,6 +70,32 @@ class ImportResult:
     skills_saved: int = 0
     dry_run: bool = False
     notes: tuple[Problem, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """One network analysis: the stored run's id (``None`` when not saved), the analysis,
+    and the graph it was computed on (its ``people`` carry names and departments)."""
+
+    run_id: int | None
+    analysis: NetworkAnalysis
+    graph: OrgGraph
+
+
+def _when(value: object, option: str) -> pd.Timestamp | None:
+    """A window bound as a naive UTC timestamp; ``InputError`` naming ``option`` if not a date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    stamp: pd.Timestamp | None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is None or pd.isna(stamp):
+        raise InputError(option, Problem(f"{value!r} is not a date", fix="write it as YYYY-MM-DD"))
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp
 
 
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -110,6 +143,59 @@ def _merge_ties(loads: Sequence[TiesLoad]) -> tuple[pd.DataFrame, pd.DataFrame, 
         ties = windows.reset_index()[list(TIES_COLUMNS)]
     new_ids = new["person_id"].drop_duplicates() if not new.empty else pd.Series(dtype="string")
     return ties, pd.DataFrame({"person_id": new_ids}), attrs
+
+
+#: Extensions ``write_table`` writes.
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson")
+
+
+def _check_table_path(path: Path) -> None:
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(
+            str(path),
+            Problem(
+                f"peerweave does not write {path.suffix or 'files without an extension'}",
+                fix="name the file .csv, .parquet or .json",
+            ),
+        )
+
+
+def _window(lo: pd.Timestamp | None, hi: pd.Timestamp | None) -> str:
+    start = "the beginning" if lo is None else f"{lo:%Y-%m-%d}"
+    end = "now" if hi is None else f"{hi:%Y-%m-%d}"
+    return f"from {start} to {end}"
+
+
+def _check_analysable(
+    people: pd.DataFrame, stored: Mapping[str, int], kinds: Sequence[str] | None
+) -> None:
+    """Raise ``InputError`` saying what to import when there is nothing to analyse."""
+    if people.empty:
+        raise InputError(
+            "the database",
+            Problem(
+                "no current people are stored, so there is no network to analyse",
+                fix="import people and ties first: `peerweave import people FILE`, then "
+                "`peerweave import events|ties|survey|viva FILE`",
+            ),
+        )
+    if not stored:
+        raise InputError(
+            "the database",
+            Problem(
+                "no ties are stored, so there is no network to analyse",
+                fix="import ties first: `peerweave import events|ties|survey|viva FILE`",
+            ),
+        )
+    unknown = [k for k in kinds or () if k not in stored]
+    if kinds is not None and len(unknown) == len(kinds):
+        raise InputError(
+            "--kind",
+            Problem(
+                f"no ties of kind {', '.join(unknown) or '(none given)'} are stored",
+                fix=f"choose among {', '.join(sorted(stored))}",
+            ),
+        )
 
 
 class Workspace:
@@ -326,6 +412,105 @@ class Workspace:
             saved = save_skills(session=session, skills=load.skills, import_id=import_id)
         return ImportResult("skills", (load.report,), import_id=import_id, skills_saved=saved)
 
+    # -- network analysis ---------------------------------------------------------------
+
+    def analyze(
+        self,
+        *,
+        kinds: Sequence[str] | None = None,
+        start: object = None,
+        end: object = None,
+        options: AnalysisOptions | None = None,
+        save: bool = True,
+        export: PathLike | None = None,
+    ) -> AnalysisResult:
+        """Analyse the network of the current people (those who left are not in it).
+
+        Ties of ``kinds`` (every kind when ``None``) whose window overlaps
+        ``[start, end)`` form the graph (``OrgGraph.from_frames``);
+        ``peerweave.network.analysis.analyze`` computes the metrics, roles, groups and
+        whole-network figures with ``options`` (defaults when ``None``). With ``save``
+        the run and every person's metrics are stored in one transaction. ``export``
+        writes the per-person table (``EXPORT_COLUMNS``) as CSV, Parquet or JSON.
+        Raises ``InputError`` when no people or no ties are stored, when no tie matches
+        ``kinds`` and the window, or when ``export`` has an extension peerweave does not
+        write (checked before any work).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_ties("docs/examples/ties.graphml")
+        ...     result = ws.analyze()
+        ...     stored = ws.person_metrics(result.run_id)
+        >>> result.run_id, stored["person_id"].tolist() == result.graph.ids.tolist()
+        (1, True)
+        """
+        from peerweave.network.analysis import EXPORT_COLUMNS, AnalysisOptions, analyze
+        from peerweave.network.graph import OrgGraph
+
+        if export is not None:
+            _check_table_path(Path(export))
+        lo, hi = _when(start, "--since"), _when(end, "--until")
+        if lo is not None and hi is not None and lo >= hi:
+            raise InputError(
+                "--since/--until",
+                Problem(
+                    f"the window starts on {lo:%Y-%m-%d} but ends on {hi:%Y-%m-%d}",
+                    fix="give a start before the end (the end is exclusive)",
+                ),
+            )
+        kinds = None if kinds is None else list(dict.fromkeys(kinds))
+        with self.store.transaction() as session:
+            people = load_people(session=session)
+            ties = load_ties(session=session, kinds=kinds)
+            stored = store_status(session=session, last_imports=0).ties_by_kind
+        _check_analysable(people, stored, kinds)
+        graph = OrgGraph.from_frames(people, ties, kinds=kinds, start=lo, end=hi)
+        if graph.m == 0 and len(ties) and (lo is not None or hi is not None):
+            raise InputError(
+                "--since/--until",
+                Problem(
+                    f"no stored tie between current people falls {_window(lo, hi)}",
+                    fix="widen the window; `peerweave export csv ties FILE` shows the ties' dates",
+                ),
+            )
+        options = options or AnalysisOptions()
+        analysis = analyze(graph, options)
+        run_id = None
+        if save:
+            with self.store.transaction() as session:
+                run_id = save_analysis(
+                    session=session,
+                    people=analysis.people,
+                    summary=analysis.summary(),
+                    params=options.to_dict(),
+                    kinds=kinds,
+                    start=lo,
+                    end=hi,
+                    notes=analysis.notes,
+                )
+        if export is not None:
+            write_table(export, analysis.people[list(EXPORT_COLUMNS)])
+        return AnalysisResult(run_id=run_id, analysis=analysis, graph=graph)
+
+    def analysis_runs(self) -> pd.DataFrame:
+        """Stored analysis runs, newest first (see ``list_analysis_runs``).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.analysis_runs().empty
+        True
+        """
+        with self.store.transaction() as session:
+            return list_analysis_runs(session=session)
+
+    def person_metrics(self, run_id: int | None = None) -> pd.DataFrame:
+        """Per-person metrics of a stored run (the newest when ``None``; empty if none).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.person_metrics().columns.tolist()[:3]
+        ['person_id', 'degree', 'in_degree']
+        """
+        with self.store.transaction() as session:
+            return load_person_metrics(session=session, run_id=run_id)
+
     # -- exports ------------------------------------------------------------------------
 
     def export_graph(
@@ -335,12 +520,19 @@ class Workspace:
         fmt: Literal["gexf", "graphml"] | None = None,
         kinds: Sequence[str] | None = None,
     ) -> Path:
-        """Write people and ties as GEXF or GraphML for Gephi (format from the extension)."""
+        """Write people and ties as GEXF or GraphML for Gephi (format from the extension).
+
+        The metrics and roles of the latest stored analysis run, if any, are node
+        attributes too (people outside that run have none).
+        """
         path = Path(path)
         fmt = fmt or ("graphml" if path.suffix.lower() == ".graphml" else "gexf")
-        people, ties = self.people(include_left=True), self.ties(kinds=kinds)
+        with self.store.transaction() as session:
+            people = load_people(session=session, include_left=True)
+            ties = load_ties(session=session, kinds=kinds)
+            metrics = load_person_metrics(session=session)
         writer = write_graphml if fmt == "graphml" else write_gexf
-        writer(path, people, ties)
+        writer(path, people, ties, metrics=None if metrics.empty else metrics)
         return path
 
     def export_table(self, table: str, path: PathLike) -> Path:
@@ -355,5 +547,6 @@ class Workspace:
             "skills": self.skills,
         }
         path = Path(path)
+        _check_table_path(path)
         write_table(path, frames[table]())
         return path

@@ -280,3 +280,17 @@ def test_to_igraph_without_igraph_is_a_friendly_error(monkeypatch: pytest.Monkey
     with pytest.raises(MissingDependencyError, match="pip install python-igraph") as info:
         OrgGraph.from_frames(_people(["a"]), _ties([])).to_igraph()
     assert isinstance(info.value, PeerweaveError)
+
+
+def test_to_networkit_matches() -> None:
+    nk = pytest.importorskip("networkit")
+    people, ties, _ = _random(4)
+    g = OrgGraph.from_frames(people, ties)
+    G = g.to_networkit()
+    assert (G.numberOfNodes(), G.numberOfEdges()) == (g.n, g.m)
+    assert [G.degreeOut(i) for i in range(g.n)] == g.out_degree().tolist()
+    assert nk.graphtools.size(g.to_networkit(directed=False))[1] == g.und_indices.size // 2
+    src, dst, w = g.edge_arrays()
+    assert [G.weight(int(u), int(v)) for u, v in zip(src[:20], dst[:20], strict=True)] == w[
+        :20
+    ].tolist()

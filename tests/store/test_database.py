@@ -22,7 +22,7 @@ from peerweave.store import (
 )
 from peerweave.store import database as database_module
 
-TABLES = {"imports", "people", "person_skills", "ties"}
+TABLES = {"analysis_runs", "imports", "people", "person_metrics", "person_skills", "ties"}
 
 
 def test_init_creates_the_tables_at_head(store_url: str) -> None:
@@ -60,12 +60,14 @@ def test_init_creates_parent_folders_and_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_outdated_database_asks_to_run_init(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    current = head_revision()
     monkeypatch.setattr(database_module, "head_revision", lambda: "0099")
-    monkeypatch.setattr(database_module, "_known_revisions", lambda: {"0001", "0099"})
+    monkeypatch.setattr(database_module, "_known_revisions", lambda: {current, "0099"})
     with pytest.raises(StoreError) as caught:
         Store.open(store.url)
     assert str(caught.value) == (
-        "database at revision 0001, this version expects 0099; run `peerweave init` to upgrade"
+        f"database at revision {current}, this version expects 0099; "
+        "run `peerweave init` to upgrade"
     )
 
 

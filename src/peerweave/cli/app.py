@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from peerweave.errors import PeerweaveError
+from peerweave.errors import InputError, PeerweaveError, Problem
 from peerweave.ingest.tabular import parse_mapping
 from peerweave.store import Store, display_url, resolve_database_url
-from peerweave.workspace import TABLES, ImportResult, Workspace
+from peerweave.workspace import TABLES, AnalysisResult, ImportResult, Workspace
+
+if TYPE_CHECKING:
+    from peerweave.network.analysis import AnalysisOptions
 
 __all__ = ["app", "main"]
 
@@ -421,6 +427,364 @@ def export_csv(
     """Write one table as CSV, Parquet or JSON (by the file's extension)."""
     path = _with_workspace(ctx, lambda ws: ws.export_table(table, file))
     console.print(f"wrote {path}")
+
+
+# -- network analysis --------------------------------------------------------------------
+
+#: What each role means, for a reader who has not read the methods: (title, one line).
+ROLE_TITLES: dict[str, tuple[str, str]] = {
+    "connector": ("Central connectors", "know the most colleagues directly"),
+    "broker": ("Brokers", "link departments that otherwise rarely talk"),
+    "hidden_influencer": ("Hidden influencers", "far more influence than their formal level"),
+    "bottleneck": ("Bottlenecks", "colleagues would be cut off if they left"),
+    "peripheral": ("Peripheral people", "one contact or fewer"),
+    "isolated": ("Isolated people", "no ties of the analysed kinds at all"),
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    """A figure for reading: thousands separated, ``–`` when undefined."""
+    if _missing(value):
+        return "–"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    return f"{float(value):,.{digits}f}"
+
+
+def _pct(value: Any, digits: int = 0) -> str:
+    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def _analysis_options(
+    resolution: float | None,
+    seed: int | None,
+    exact_max: int | None,
+    pivots: int | None,
+    min_group_size: int | None,
+) -> AnalysisOptions:
+    """The library's defaults, changed only where an option was given."""
+    from peerweave.network.analysis import AnalysisOptions
+
+    given: dict[str, Any] = {
+        "resolution": resolution,
+        "seed": seed,
+        "exact_max": exact_max,
+        "pivots": pivots,
+    }
+    base = AnalysisOptions()
+    try:
+        metrics = replace(base.metrics, **{k: v for k, v in given.items() if v is not None})
+        if min_group_size is None:
+            return replace(base, metrics=metrics)
+        return replace(base, metrics=metrics, min_group_size=min_group_size)
+    except ValueError as exc:
+        raise InputError(
+            "peerweave analyze", Problem(str(exc), fix="see `peerweave analyze --help`")
+        ) from None
+
+
+def _who(people: pd.DataFrame, person_ids: pd.Series) -> tuple[list[str], list[str]]:
+    """Display names ("Ada Lovelace (P1)", else the id) and departments of a few people."""
+    ids = person_ids.astype(str)
+    rows = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
+    rows = rows.reindex(ids)
+    empty = pd.Series([""] * len(ids), index=rows.index, dtype=object)
+    names = rows["name"].fillna("") if "name" in rows.columns else empty
+    departments = rows["department"].fillna("") if "department" in rows.columns else empty
+    shown = [
+        f"{name} ({pid})" if name else pid for name, pid in zip(names.astype(str), ids, strict=True)
+    ]
+    return shown, departments.astype(str).tolist()
+
+
+def _print_whole(result: AnalysisResult) -> None:
+    w, m = result.analysis.whole, result.analysis.metrics
+    table = Table(title="The whole network", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("what it means")
+    opted = w.people - w.active_people
+    analysed = f"{w.active_people:,} analysed" + (f", {opted:,} opted out" if opted else "")
+    table.add_row("people", f"{w.people:,}", analysed)
+    table.add_row("ties", f"{w.ties:,}", f"one way; {w.edges:,} pairs of colleagues in contact")
+    table.add_row("density", _pct(w.density, 2), "share of all possible ties that exist")
+    table.add_row("reciprocity", _pct(w.reciprocity), "share of ties that go both ways")
+    table.add_row(
+        "components",
+        f"{w.components:,}",
+        f"separate islands; the largest holds {_pct(w.largest_component_share)} of people",
+    )
+    table.add_row(
+        "clustering",
+        _num(w.global_clustering),
+        "how often two contacts of a person know each other (0 to 1)",
+    )
+    table.add_row(
+        "modularity",
+        _num(m.modularity),
+        f"{m.communities:,} communities; above 0.3 the network splits into clear communities",
+    )
+    table.add_row(
+        "average distance",
+        _num(m.paths.average_path_length, 1),
+        "steps between two people who can reach each other",
+    )
+    console.print(table)
+
+
+def _print_roles(result: AnalysisResult, top: int) -> None:
+    from peerweave.network.roles import ROLES
+
+    roles = result.analysis.roles
+    found = [str(r) for r in roles["role"].unique()]
+    for role in [*ROLES, *sorted(set(found) - set(ROLES))]:
+        title, meaning = ROLE_TITLES.get(role, (role.replace("_", " ").capitalize(), ""))
+        rows = roles[roles["role"] == role]
+        if rows.empty:
+            console.print(f"[bold]{title}[/]: none found", highlight=False)
+            continue
+        shown = rows.head(top)
+        names, departments = _who(result.graph.people, shown["person_id"])
+        more = len(rows) - len(shown)
+        table = Table(
+            title=f"{title}: {len(rows):,}" + (f" ({meaning})" if meaning else ""),
+            title_justify="left",
+            caption=f"… and {more:,} more (--top N, or --export FILE for everyone)"
+            if more
+            else None,
+            caption_justify="left",
+        )
+        table.add_column("person")
+        table.add_column("department")
+        table.add_column("why")
+        for name, department, reason in zip(names, departments, shown["reason"], strict=True):
+            table.add_row(name, department, str(reason))
+        console.print(table)
+
+
+def _print_silos(result: AnalysisResult, top: int) -> None:
+    report = result.analysis.groups.get("department")
+    if report is None or report.table.empty:
+        known = result.graph.people.get("department", pd.Series(dtype=object)).notna().any()
+        why = (
+            f"no department has {report.min_group_size} people or more"
+            if report is not None and known
+            else "no department is known (import a people file with a department column)"
+        )
+        console.print(f"[bold]Silos[/]: {why}", highlight=False)
+        return
+    caption = "E-I index: −1 = every tie stays inside the department, +1 = every tie goes outside."
+    table = Table(
+        title="Silos: departments from the most inward",
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("department")
+    for column in ("people", "ties inside", "ties outside", "density inside", "E-I index"):
+        table.add_column(column, justify="right")
+    for row in report.table.sort_values("silo_rank").head(top).itertuples(index=False):
+        table.add_row(
+            _num(row.silo_rank),
+            str(row.group),
+            _num(row.size),
+            _num(row.internal_ties),
+            _num(row.external_ties),
+            _pct(row.density, 1),
+            _num(row.ei_index),
+        )
+    console.print(table)
+
+
+def _print_formal(result: AnalysisResult, top: int) -> None:
+    f = result.analysis.formal
+    if f.reporting_lines == 0:
+        console.print(
+            "[bold]Formal vs informal[/]: no reporting line is known "
+            "(import a people file with a manager_id column)",
+            highlight=False,
+        )
+        return
+    table = Table(title="Formal vs informal", title_justify="left", show_header=False)
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row(
+        "reporting lines with an informal tie",
+        f"{f.lines_with_tie:,} of {f.reporting_lines:,} ({_pct(f.line_share)})",
+    )
+    table.add_row("managers with reports they have no tie to", f"{len(f.managers):,}")
+    table.add_row(
+        "informal communities match departments (NMI)",
+        f"{_num(f.community_department_nmi)} (0 = unrelated, 1 = the same groups)",
+    )
+    table.add_row(
+        "people whose ties are mostly outside their department", f"{len(f.outside_department):,}"
+    )
+    console.print(table)
+    if f.managers.empty:
+        return
+    shown = f.managers.head(top)
+    names, departments = _who(result.graph.people, shown["manager_id"])
+    managers = Table(
+        title="Managers with the most reports they have no tie to", title_justify="left"
+    )
+    managers.add_column("manager")
+    managers.add_column("department")
+    managers.add_column("reports", justify="right")
+    managers.add_column("without a tie", justify="right")
+    for name, department, reports, lacking in zip(
+        names, departments, shown["reports"], shown["reports_without_tie"], strict=True
+    ):
+        managers.add_row(name, department, _num(reports), _num(lacking))
+    console.print(managers)
+
+
+def _print_analysis(result: AnalysisResult, top: int) -> None:
+    console.rule("[bold]peerweave network analysis")
+    _print_whole(result)
+    console.rule("[bold]Roles")
+    _print_roles(result, top)
+    console.rule("[bold]Groups")
+    _print_silos(result, top)
+    _print_formal(result, top)
+    if result.analysis.notes:
+        console.rule("[bold]Notes")
+        for note in result.analysis.notes:
+            console.print(f"  [yellow]note[/] {note}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_friendly
+def analyze(
+    ctx: typer.Context,
+    kind: KindsOption = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only ties from this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only ties before this date, exclusive (YYYY-MM-DD).")
+    ] = None,
+    resolution: Annotated[
+        float | None,
+        typer.Option(help="Community resolution; above 1 finds more, smaller communities. [1.0]"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; the same seed gives the same result. [0]")
+    ] = None,
+    exact_max: Annotated[
+        int | None,
+        typer.Option(help="Exact betweenness up to this many people, estimated above. [50000]"),
+    ] = None,
+    pivots: Annotated[
+        int | None, typer.Option(help="People sampled to estimate betweenness. [1024]")
+    ] = None,
+    min_group_size: Annotated[
+        int | None, typer.Option(help="Smallest group shown on its own (privacy). [5]")
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 10,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write every person's metrics and roles (.csv, .parquet, .json)."),
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Show the results; store nothing.")
+    ] = False,
+) -> None:
+    """Find connectors, brokers, hidden influencers, bottlenecks and silos; store the run."""
+    options = _analysis_options(resolution, seed, exact_max, pivots, min_group_size)
+    with console.status("analysing the network…"):
+        result = _with_workspace(
+            ctx,
+            lambda ws: ws.analyze(
+                kinds=kind,
+                start=since,
+                end=until,
+                options=options,
+                save=not no_save,
+                export=export,
+            ),
+        )
+    _print_analysis(result, top)
+    console.rule()
+    if export is not None:
+        console.print(f"wrote {export} ({len(result.analysis.people):,} people)")
+    if result.run_id is None:
+        console.print("[cyan]--no-save: nothing stored[/]")
+    else:
+        console.print(
+            f"[green]analysis #{result.run_id} stored[/]: `peerweave analyses` lists the runs; "
+            "`peerweave export gexf FILE` now carries these metrics",
+            soft_wrap=True,
+        )
+
+
+#: How ``peerweave analyses`` counts the people of each role: (one, several).
+ROLE_NOUNS: dict[str, tuple[str, str]] = {
+    "connector": ("central connector", "central connectors"),
+    "broker": ("broker", "brokers"),
+    "hidden_influencer": ("hidden influencer", "hidden influencers"),
+    "bottleneck": ("bottleneck", "bottlenecks"),
+    "peripheral": ("peripheral person", "peripheral people"),
+    "isolated": ("isolated person", "isolated people"),
+}
+
+
+def _role_counts(summary: Mapping[str, Any]) -> str:
+    """One line per role someone holds: "15 central connectors", "1 bottleneck"."""
+    lines = []
+    for role, n in (summary.get("roles") or {}).items():
+        if n:
+            one, several = ROLE_NOUNS.get(role, (role.replace("_", " "),) * 2)
+            lines.append(f"{n:,} {one if n == 1 else several}")
+    return "\n".join(lines)
+
+
+def _day(value: Any) -> str:
+    return "" if _missing(value) else f"{value:%Y-%m-%d}"
+
+
+@app.command()
+@_friendly
+def analyses(ctx: typer.Context) -> None:
+    """List the stored network analyses, newest first."""
+    runs = _with_workspace(ctx, lambda ws: ws.analysis_runs())
+    if runs.empty:
+        console.print("no analysis stored yet: run `peerweave analyze`")
+        return
+    table = Table(title="stored analyses", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("when", no_wrap=True)
+    table.add_column("ties analysed")
+    for column in ("people", "ties", "modularity"):
+        table.add_column(column, justify="right", min_width=len(column))
+    table.add_column("roles")
+    for run in runs.to_dict("records"):
+        start, end = _day(run["window_start"]), _day(run["window_end"])
+        kinds = ", ".join(run["kinds"]) if run["kinds"] else "every kind"
+        window = (
+            f"{start} to {end}"
+            if start and end
+            else f"from {start}"
+            if start
+            else f"until {end}"
+            if end
+            else "all time"
+        )
+        table.add_row(
+            str(run["id"]),
+            f"{run['created_at']:%Y-%m-%d}\n{run['created_at']:%H:%M} UTC",
+            f"{kinds}\n{window}",
+            f"{run['people']:,}",
+            f"{run['ties']:,}",
+            _num(run["summary"].get("modularity")),
+            _role_counts(run["summary"]),
+        )
+    console.print(table)
 
 
 def main() -> None:

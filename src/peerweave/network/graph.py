@@ -397,6 +397,18 @@ class OrgGraph:
         return np.bincount(self.indices, weights=self.weights, minlength=self.n).astype(np.float64)
 
     # ------------------------------------------------------------------ converters
+    def edge_arrays(self, directed: bool = True) -> tuple[IntArray, IntArray, FloatArray]:
+        """``(sources, targets, weights)`` of every arc, or of every undirected pair once.
+
+        >>> [a.tolist() for a in _example().edge_arrays(directed=False)]
+        [[0, 0], [1, 2], [5.0, 2.0]]
+        """
+        if directed:
+            return self._sources(), self.indices, self.weights
+        src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.und_indptr))
+        upper = src < self.und_indices
+        return src[upper], self.und_indices[upper], self.und_weights[upper]
+
     def _node_records(self) -> list[tuple[str, dict[str, Any]]]:
         attrs = self.people.drop(columns=["person_id"])
         attrs = attrs.astype(object).where(attrs.notna(), None)
@@ -420,12 +432,7 @@ class OrgGraph:
         """
         graph: Any = nx.DiGraph() if directed else nx.Graph()
         graph.add_nodes_from(self._node_records())
-        if directed:
-            src, dst, w = self._sources(), self.indices, self.weights
-        else:
-            src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.und_indptr))
-            upper = src < self.und_indices
-            src, dst, w = src[upper], self.und_indices[upper], self.und_weights[upper]
+        src, dst, w = self.edge_arrays(directed)
         graph.add_weighted_edges_from(
             zip(self.ids[src].tolist(), self.ids[dst].tolist(), w.tolist(), strict=True)
         )
@@ -444,16 +451,35 @@ class OrgGraph:
             ig = importlib.import_module("igraph")
         except ImportError as exc:
             raise MissingDependencyError("igraph") from exc
-        if directed:
-            src, dst, w = self._sources(), self.indices, self.weights
-        else:
-            src = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.und_indptr))
-            upper = src < self.und_indices
-            src, dst, w = src[upper], self.und_indices[upper], self.und_weights[upper]
+        src, dst, w = self.edge_arrays(directed)
         graph = ig.Graph(n=self.n, edges=np.column_stack([src, dst]).tolist(), directed=directed)
         graph.vs["name"] = self.ids.tolist()
         graph.es["weight"] = w.tolist()
         return graph
+
+    def to_networkit(self, directed: bool = True) -> Any:
+        """Return a weighted ``networkit.Graph``; node ``i`` is position ``i``.
+
+        Raises :class:`MissingDependencyError` when NetworKit is not installed
+        (``pip install 'peerweave[networkit]'``).
+
+        >>> G = _example().to_networkit()
+        >>> G.numberOfNodes(), G.numberOfEdges(), G.weight(1, 0)
+        (3, 3, 4.0)
+        >>> _example().to_networkit(directed=False).weight(0, 1)
+        5.0
+        """
+        try:
+            nk = importlib.import_module("networkit")
+        except ImportError as exc:
+            raise MissingDependencyError("networkit", "networkit") from exc
+        src, dst, w = self.edge_arrays(directed)
+        return nk.graph.GraphFromCoo(
+            (np.asarray(w, dtype=np.float64), (src.astype(np.uint64), dst.astype(np.uint64))),
+            n=self.n,
+            directed=directed,
+            weighted=True,
+        )
 
 
 def _example() -> OrgGraph:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["hierarchy_depth", "manager_cycles", "manager_index"]
+__all__ = ["hierarchy_depth", "manager_cycles", "manager_index", "subordinates"]
 
 
 def manager_index(person_ids: Sequence[str] | pd.Series, manager_ids: pd.Series) -> np.ndarray:
@@ -87,3 +87,20 @@ def hierarchy_depth(person_ids: Sequence[str] | pd.Series, manager_ids: pd.Serie
         depth, up = depth + np.where(has, depth[safe], 0), np.where(has, up[safe], -1)
     depth[up >= 0] = -1
     return depth
+
+
+def subordinates(person_ids: Sequence[str] | pd.Series, manager_ids: pd.Series) -> np.ndarray:
+    """How many people report to each person, directly or through others (0 on a cycle).
+
+    One vectorised pass per hierarchy level, deepest first.
+
+    >>> subordinates(["ceo", "vp", "ic", "ic2"], pd.Series([None, "ceo", "vp", "vp"])).tolist()
+    [3, 2, 0, 0]
+    """
+    parent = manager_index(pd.Series(person_ids, dtype="string"), manager_ids)
+    depth = hierarchy_depth(person_ids, manager_ids)
+    below = np.zeros(len(parent), dtype=np.int64)
+    for d in range(int(depth.max(initial=0)), 0, -1):
+        at = np.flatnonzero(depth == d)
+        np.add.at(below, parent[at], below[at] + 1)
+    return below

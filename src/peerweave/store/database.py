@@ -101,7 +101,7 @@ def head_revision() -> str:
     """The schema revision this version of peerweave expects.
 
     >>> head_revision()
-    '0001'
+    '0002'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
@@ -122,7 +122,7 @@ def database_revision(connection: Connection) -> str | None:
     >>> upgrade_database(engine)
     >>> with engine.connect() as conn:
     ...     database_revision(conn)
-    '0001'
+    '0002'
     >>> engine.dispose()
     """
     return MigrationContext.configure(connection).get_current_revision()
@@ -135,7 +135,7 @@ def upgrade_database(target: str | Engine, revision: str = "head") -> None:
     >>> engine = make_engine("sqlite://")
     >>> upgrade_database(engine)
     >>> sorted(inspect(engine).get_table_names())
-    ['alembic_version', 'imports', 'people', 'person_skills', 'ties']
+    ['alembic_version', 'analysis_runs', 'imports', 'people', 'person_metrics', 'person_skills', 'ties']
     >>> engine.dispose()
     """
     engine = make_engine(target) if isinstance(target, str) else target
@@ -246,7 +246,7 @@ class Store:
 
         >>> with Store.init("sqlite://") as store:
         ...     store.revision()
-        '0001'
+        '0002'
         """
         return cls.open(url, create=True)
 

@@ -7,7 +7,7 @@ change here needs a new revision (see ``docs/store.md``).
 All times are stored as naive UTC ``DateTime`` values.
 
 >>> sorted(metadata.tables)
-['imports', 'people', 'person_skills', 'ties']
+['analysis_runs', 'imports', 'people', 'person_metrics', 'person_skills', 'ties']
 >>> [c.name for c in ties.primary_key]
 ['id']
 """
@@ -35,10 +35,14 @@ from sqlalchemy import (
 
 __all__ = [
     "IMPORT_KINDS",
+    "METRIC_FLOAT_COLUMNS",
+    "METRIC_INT_COLUMNS",
     "PERSON_STATUSES",
+    "analysis_runs",
     "imports",
     "metadata",
     "people",
+    "person_metrics",
     "person_skills",
     "ties",
 ]
@@ -127,4 +131,65 @@ person_skills = Table(
     Column("capacity", Integer, nullable=False, server_default=text("2")),
     Column("import_id", Integer, ForeignKey("imports.id")),
     CheckConstraint("level BETWEEN 0 AND 4", name="level"),
+)
+
+analysis_runs = Table(
+    "analysis_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("params", Text, nullable=False),  # JSON: the analysis options
+    Column("kinds", Text),  # JSON list of tie kinds; NULL = every kind
+    Column("window_start", DateTime),
+    Column("window_end", DateTime),
+    Column("people", Integer, nullable=False),
+    Column("ties", Integer, nullable=False),
+    Column("summary", Text, nullable=False),  # JSON: headline figures
+    Column("notes", Text, nullable=False),  # JSON list of sentences
+)
+
+#: ``person_metrics`` columns holding whole numbers (NULL when undefined).
+METRIC_INT_COLUMNS: tuple[str, ...] = ("degree", "in_degree", "out_degree", "core", "community")
+
+#: ``person_metrics`` columns holding real numbers (NULL when undefined, read back as NaN).
+METRIC_FLOAT_COLUMNS: tuple[str, ...] = (
+    "strength",
+    "pagerank",
+    "eigenvector",
+    "betweenness",
+    "harmonic",
+    "clustering",
+    "constraint",
+    "effective_size",
+)
+
+#: The columns in the order of ``peerweave.network.analysis.EXPORT_COLUMNS``.
+_METRIC_ORDER: tuple[str, ...] = (
+    "degree",
+    "in_degree",
+    "out_degree",
+    "strength",
+    "pagerank",
+    "eigenvector",
+    "betweenness",
+    "harmonic",
+    "clustering",
+    "constraint",
+    "effective_size",
+    "core",
+    "community",
+)
+
+person_metrics = Table(
+    "person_metrics",
+    metadata,
+    Column(
+        "run_id",
+        Integer,
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
+    *(Column(c, Integer if c in METRIC_INT_COLUMNS else Float) for c in _METRIC_ORDER),
+    Column("roles", Text, nullable=False, server_default=text("''")),  # ';'-separated
 )

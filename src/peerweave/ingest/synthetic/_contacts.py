@@ -3,7 +3,7 @@
 Everyone talks with their team (their manager, the peers who share that manager and,
 for managers, their own reports). Beyond the team each person keeps a few stable
 contacts: mostly in nearby teams of their department, a few in related departments.
-Hidden influencers keep many contacts across teams and departments; brokers keep
+Hidden influencers keep many contacts across teams, mostly in their own department; brokers keep
 strong contacts in 3–5 departments that otherwise rarely talk to theirs; the isolated
 team keeps none.
 """
@@ -93,13 +93,14 @@ def build_contacts(org: Org, rng: np.random.Generator) -> Contacts:
     dst.append(_uniform_in(org.dept_lo[e], org.dept_hi[e], rng))
     wts.append(rng.lognormal(-0.3, 0.7, len(s)))
 
-    # hidden influencers: many contacts in other teams and other departments
+    # hidden influencers: many contacts in other teams, mostly in their own department
+    # (reach far above their rank); brokers, below, are the ones whose ties cross departments
     infl = np.flatnonzero(org.influencer)
-    s = np.repeat(infl, 25)
+    s = np.repeat(infl, 40)
     src.append(s)
     dst.append(_uniform_in(org.dept_lo[org.dept[s]], org.dept_hi[org.dept[s]], rng))
     wts.append(rng.lognormal(0.0, 0.5, len(s)))
-    s = np.repeat(infl, 30)
+    s = np.repeat(infl, 12)
     e = _other_dept(org, org.dept[s], np.sqrt(np.ones((d_count + 1, 1)) * dept_size), rng)
     src.append(s)
     dst.append(_uniform_in(org.dept_lo[e], org.dept_hi[e], rng))
