@@ -234,9 +234,13 @@ def demo(
             "",
         )
     console.print(table)
+    with console.status("analysing the network…"), Workspace.open(result.database_url) as ws:
+        analysis = ws.analyze()
+    _print_analysis(analysis, top=5)
     command = _command_name()
     console.rule("[bold]Try next")
     for line in (
+        f"{command} --db {db} analyze --top 20 --export {directory}/people_metrics.csv",
         f"{command} --db {db} status",
         f"{command} --db {db} export gexf {directory}/network.gexf    # open in Gephi",
         f"{command} --db {db} export csv ties {directory}/ties.parquet",
@@ -566,29 +570,37 @@ def _print_roles(result: AnalysisResult, top: int) -> None:
         console.print(table)
 
 
-def _print_silos(result: AnalysisResult, top: int) -> None:
-    report = result.analysis.groups.get("department")
+def _print_silos(result: AnalysisResult, top: int, attribute: str = "department") -> None:
+    """The silo ranking of one grouping (departments, teams), most inward first."""
+    plural = {"department": "departments", "team": "teams", "location": "locations"}.get(
+        attribute, attribute
+    )
+    report = result.analysis.groups.get(attribute)
     if report is None or report.table.empty:
-        known = result.graph.people.get("department", pd.Series(dtype=object)).notna().any()
+        known = result.graph.people.get(attribute, pd.Series(dtype=object)).notna().any()
         why = (
-            f"no department has {report.min_group_size} people or more"
+            f"no {attribute} has {report.min_group_size} people or more"
             if report is not None and known
-            else "no department is known (import a people file with a department column)"
+            else f"no {attribute} is known (import a people file with a {attribute} column)"
         )
-        console.print(f"[bold]Silos[/]: {why}", highlight=False)
+        console.print(f"[bold]Silos ({plural})[/]: {why}", highlight=False)
         return
-    caption = "E-I index: −1 = every tie stays inside the department, +1 = every tie goes outside."
+    caption = (
+        f"E-I index: −1 = every tie stays inside the {attribute}, +1 = every tie goes outside."
+    )
     table = Table(
-        title="Silos: departments from the most inward",
+        title=f"Silos: {plural} from the most inward",
         title_justify="left",
         caption=caption,
         caption_justify="left",
     )
+    shown = report.table.sort_values("silo_rank").head(top)
+    longest = int(shown["group"].astype(str).str.len().max())
     table.add_column("rank", justify="right")
-    table.add_column("department")
-    for column in ("people", "ties inside", "ties outside", "density inside", "E-I index"):
+    table.add_column(attribute, min_width=min(longest, 24), overflow="fold")
+    for column in ("people", "ties in", "ties out", "density", "E-I"):
         table.add_column(column, justify="right")
-    for row in report.table.sort_values("silo_rank").head(top).itertuples(index=False):
+    for row in shown.itertuples(index=False):
         table.add_row(
             _num(row.silo_rank),
             str(row.group),
@@ -651,6 +663,8 @@ def _print_analysis(result: AnalysisResult, top: int) -> None:
     _print_roles(result, top)
     console.rule("[bold]Groups")
     _print_silos(result, top)
+    if "team" in result.analysis.groups:
+        _print_silos(result, min(top, 5), "team")
     _print_formal(result, top)
     if result.analysis.notes:
         console.rule("[bold]Notes")
