@@ -49,7 +49,6 @@ from peerweave.network.brokerage import brokerage, cut_off
 from peerweave.network.graph import OrgGraph
 from peerweave.network.groups import formal_vs_informal, group_report, whole_network
 from peerweave.network.metrics import (
-    _igraph_undirected,
     eigenvector,
     leiden,
     pagerank,
@@ -142,7 +141,7 @@ def small(n_people: int, seed: int, n_sources: int, n_nodes: int) -> None:
     ev, t_ev = timed(lambda: eigenvector(graph))
     pm, t_paths = timed(lambda: path_metrics(graph))
     (con, esize), t_bro = timed(lambda: brokerage(graph))
-    g, t_ig = timed(lambda: _igraph_undirected(graph))
+    g, t_ig = timed(lambda: graph.to_igraph(directed=False))
     clust, t_cl = timed(lambda: np.asarray(g.transitivity_local_undirected(mode="zero")))
     core, t_core = timed(lambda: np.asarray(g.coreness()))
     (_, q_ours), t_leiden = timed(lambda: leiden(graph, igraph_graph=g))
@@ -375,7 +374,7 @@ def large(n_people: int, seed: int, events_per_person_week: float, use_cache: bo
     pm, _ = st.run("betweenness + harmonic (1,024 pivots)", partial(path_metrics, graph))
     st.run("constraint + effective size", partial(brokerage, graph))
     g, _ = st.run(
-        "igraph graph from CSR (clustering, core, Leiden)", partial(_igraph_undirected, graph)
+        "igraph graph from CSR (clustering, core, Leiden)", partial(graph.to_igraph, directed=False)
     )
     st.run("clustering (igraph)", partial(g.transitivity_local_undirected, mode="zero"))
     st.run("core (igraph)", g.coreness)

@@ -14,6 +14,7 @@ from peerweave.errors import MissingColumnError
 from peerweave.network import OrgGraph
 from peerweave.network.groups import (
     MIN_GROUP_SIZE,
+    OTHER_GROUPS,
     SMALL_GROUPS,
     FormalInformal,
     GroupReport,
@@ -492,3 +493,17 @@ def test_formal_vs_informal_random(seed: int) -> None:
     for v, s in shares.items():
         assert got[v] == pytest.approx(s)
     assert out["outside_share"].is_monotonic_decreasing
+
+
+def test_matrix_names_at_most_the_largest_groups() -> None:
+    sizes = [9, 8, 7, 6, 5, 2]
+    people = [(f"p{g}_{i}", f"g{g}") for g, size in enumerate(sizes) for i in range(size)]
+    ids = [p for p, _ in people]
+    frame = pd.DataFrame({"person_id": ids, "team": [t for _, t in people]})
+    ties = pd.DataFrame({"source": ids, "target": ids[1:] + ids[:1]})
+    graph = OrgGraph.from_frames(frame, ties)
+    full = group_report(graph, "team")
+    capped = group_report(graph, "team", matrix_max_groups=2)
+    assert list(capped.matrix.index) == ["g0", "g1", OTHER_GROUPS, SMALL_GROUPS.format(n=5)]
+    assert np.triu(capped.matrix.to_numpy()).sum() == np.triu(full.matrix.to_numpy()).sum()
+    assert capped.table.equals(full.table)

@@ -1,8 +1,8 @@
 """Groups, the whole network, and the formal hierarchy against the informal network.
 
 Three reports on an :class:`~peerweave.network.graph.OrgGraph`, all computed on arrays
-(numpy ``bincount`` / sorting, and two small Numba kernels for connected components and
-triangles), so they take seconds on a million people:
+(numpy ``bincount`` / sorting, and small Numba kernels for connected components, edge
+lookups and triangles), so they take seconds on a million people:
 
 * :func:`group_report`: ties inside and between the groups of one attribute (department,
   team, location…): density, external share and Krackhardt & Stern's E-I index per group,
@@ -45,7 +45,9 @@ from peerweave.errors import MissingColumnError, Problem
 from peerweave.network.graph import OrgGraph
 
 __all__ = [
+    "MATRIX_MAX_GROUPS",
     "MIN_GROUP_SIZE",
+    "OTHER_GROUPS",
     "SMALL_GROUPS",
     "FormalInformal",
     "GroupReport",
@@ -61,22 +63,14 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Smallest group (active members with a value) named in any output.
 MIN_GROUP_SIZE = 5
+#: Most groups the group-to-group matrix names; the rest share :data:`OTHER_GROUPS`.
+MATRIX_MAX_GROUPS = 100
+#: Label of the matrix row/column of the groups beyond ``matrix_max_groups``.
+OTHER_GROUPS = "(other groups)"
 #: Label of the matrix row/column that holds every group smaller than the minimum.
 SMALL_GROUPS = "(groups under {n})"
 
 _PEOPLE_SOURCE = "people"
-TABLE_COLUMNS = (
-    "group",
-    "size",
-    "internal_ties",
-    "external_ties",
-    "density",
-    "external_share",
-    "ei_index",
-    "silo_rank",
-)
-MANAGER_COLUMNS = ("manager_id", "reports", "reports_without_tie")
-OUTSIDE_COLUMNS = ("person_id", "department", "outside_share")
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -208,17 +202,23 @@ def _edges(graph: OrgGraph) -> tuple[IntArray, IntArray, FloatArray]:
     return src[upper], graph.und_indices[upper], graph.und_weights[upper]
 
 
+def _whole_floats_as_ints(s: pd.Series) -> pd.Series:
+    """A float column of whole numbers (ids or codes read beside blanks) as ``Int64``."""
+    if not pd.api.types.is_float_dtype(s.dtype):
+        return s
+    x = s.dropna().to_numpy(dtype=np.float64)
+    if np.all(np.isfinite(x) & (np.abs(x) < 2.0**53)) and np.all(x == np.floor(x)):
+        return s.astype("Int64")
+    return s
+
+
 def _codes(values: pd.Series, keep: BoolArray) -> tuple[IntArray, list[str]]:
     """Group code per position (-1 where missing, blank or not kept) and the sorted labels.
 
     Text is stripped and blanks count as missing; a float column holding whole numbers
     (ids read beside blanks) is read as integers, so labels are ``"3"``, not ``"3.0"``.
     """
-    s = values.reset_index(drop=True)
-    if pd.api.types.is_float_dtype(s.dtype):
-        whole = s.dropna()
-        if bool(np.all(np.mod(whole.to_numpy(dtype=np.float64), 1.0) == 0.0)):
-            s = s.astype("Int64")
+    s = _whole_floats_as_ints(values.reset_index(drop=True))
     if not pd.api.types.is_numeric_dtype(s.dtype):
         s = s.astype("string").str.strip()
         s = s.mask(s == "")
@@ -281,13 +281,24 @@ class GroupReport:
 
 
 def group_report(
-    graph: OrgGraph, attribute: str, *, min_group_size: int = MIN_GROUP_SIZE
+    graph: OrgGraph,
+    attribute: str,
+    *,
+    min_group_size: int = MIN_GROUP_SIZE,
+    matrix_max_groups: int = MATRIX_MAX_GROUPS,
 ) -> GroupReport:
     """Group table and group x group matrix of ``attribute`` (see :class:`GroupReport`).
+
+    Per group: density I / (size (size - 1) / 2) and E-I index (E - I) / (E + I) of its
+    internal (I) and external (E) undirected ties (Krackhardt & Stern 1988).
 
     Members are active people (not opted out) with a non-blank value. Groups with fewer
     than ``min_group_size`` members are not named anywhere: they are counted in
     ``suppressed_groups`` and folded into ``SMALL_GROUPS.format(n=min_group_size)``.
+
+    The matrix names at most ``matrix_max_groups`` groups (the largest; a team per manager
+    in a million-person organization would otherwise need a matrix of 10^10 cells); the
+    others share the row :data:`OTHER_GROUPS`.
 
     Raises :class:`~peerweave.errors.MissingColumnError` when the people have no such
     column.
@@ -345,18 +356,27 @@ def group_report(
     table["silo_rank"] = rank.to_numpy(dtype=np.int64)
     table = table.sort_values(["silo_rank", "group"], kind="stable").reset_index(drop=True)
 
-    # matrix: shown groups in label order, then one slot for every small group
-    slots = int(shown.sum()) + (1 if suppressed else 0)
+    # matrix: shown groups in label order (the largest matrix_max_groups of them; the rest
+    # in OTHER_GROUPS), then one slot for every small group
+    shown_idx = np.flatnonzero(shown)
+    named = np.zeros(k, dtype=bool)
+    keep = shown_idx[np.argsort(-sizes[shown_idx], kind="stable")[:matrix_max_groups]]
+    named[np.sort(keep)] = True
+    others = shown & ~named
+    extra = [OTHER_GROUPS] if others.any() else []
+    if suppressed:
+        extra.append(SMALL_GROUPS.format(n=min_group_size))
+    n_named = int(named.sum())
+    slots = n_named + len(extra)
     slot = np.full(k, -1, dtype=np.int64)
-    slot[shown] = np.arange(int(shown.sum()), dtype=np.int64)
+    slot[named] = np.arange(n_named, dtype=np.int64)
+    slot[others] = n_named
     slot[small] = slots - 1
     both = (cu >= 0) & (cv >= 0)
     a, b = slot[cu[both]], slot[cv[both]]
     counts = np.bincount(a * slots + b, minlength=slots * slots).reshape(slots, slots)
     counts = counts + counts.T - np.diag(np.diag(counts))
-    names = [*np.asarray(labels, dtype=object)[shown].tolist()]
-    if suppressed:
-        names.append(SMALL_GROUPS.format(n=min_group_size))
+    names = [*np.asarray(labels, dtype=object)[named].tolist(), *extra]
     axis = pd.Index(names, dtype=object, name=attribute)
     matrix = pd.DataFrame(counts.astype(np.int64), index=axis, columns=axis.copy())
     return GroupReport(
@@ -464,6 +484,10 @@ def _assortativity(
 
 def whole_network(graph: OrgGraph, *, clustering: FloatArray | None = None) -> WholeNetwork:
     """Size, density, reciprocity, components, clustering and assortativity of ``graph``.
+
+    Transitivity 3 x triangles / connected triples; assortativity r = (sum_i e_ii -
+    sum_i a_i^2) / (1 - sum_i a_i^2) for departments and the Pearson correlation of the
+    levels at both ends of each edge (Newman 2003).
 
     ``clustering``: per-position local clustering already computed (e.g. the person
     metrics' column); when given, ``average_clustering`` is its mean over active people
@@ -574,11 +598,7 @@ def _nmi(a: IntArray, b: IntArray) -> float:
 
 
 def _manager_positions(graph: OrgGraph) -> IntArray:
-    managers = graph.people["manager_id"].reset_index(drop=True)
-    if pd.api.types.is_float_dtype(managers.dtype):
-        whole = managers.dropna().to_numpy(dtype=np.float64)
-        if bool(np.all(np.mod(whole, 1.0) == 0.0)):
-            managers = managers.astype("Int64")
+    managers = _whole_floats_as_ints(graph.people["manager_id"].reset_index(drop=True))
     text = managers.astype("string").str.strip().fillna("\x00")
     return np.asarray(
         graph.index.get_indexer(pd.Index(text.to_numpy(dtype=object), dtype=object)), dtype=np.int64
@@ -587,6 +607,9 @@ def _manager_positions(graph: OrgGraph) -> IntArray:
 
 def formal_vs_informal(graph: OrgGraph, communities: IntArray) -> FormalInformal:
     """Reporting lines with informal ties, community/department NMI, outside workers.
+
+    NMI = 2 I(C; D) / (H(C) + H(D)) over active people with a department (Danon et al.
+    2005).
 
     ``communities`` holds a community label per position (any integers). Without a
     ``manager_id`` column: 0 lines, NaN share, empty ``managers``. Without a ``department``
