@@ -414,6 +414,51 @@ class Workspace:
 
     # -- network analysis ---------------------------------------------------------------
 
+    def graph(
+        self,
+        *,
+        kinds: Sequence[str] | None = None,
+        start: object = None,
+        end: object = None,
+    ) -> OrgGraph:
+        """The ``OrgGraph`` of the current people and the stored ties of ``kinds`` whose
+        window overlaps ``[start, end)`` — what :meth:`analyze` analyses, for notebooks.
+
+        Raises ``InputError`` when no people or no ties are stored, or none match.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_ties("docs/examples/ties.graphml")
+        ...     ws.graph().n
+        5
+        """
+        from peerweave.network.graph import OrgGraph
+
+        lo, hi = _when(start, "--since"), _when(end, "--until")
+        kinds = None if kinds is None else list(dict.fromkeys(kinds))
+        if lo is not None and hi is not None and lo >= hi:
+            raise InputError(
+                "--since/--until",
+                Problem(
+                    f"the window starts on {lo:%Y-%m-%d} but ends on {hi:%Y-%m-%d}",
+                    fix="give a start before the end (the end is exclusive)",
+                ),
+            )
+        with self.store.transaction() as session:
+            people = load_people(session=session)
+            ties = load_ties(session=session, kinds=kinds)
+            stored = store_status(session=session, last_imports=0).ties_by_kind
+        _check_analysable(people, stored, kinds)
+        graph = OrgGraph.from_frames(people, ties, kinds=kinds, start=lo, end=hi)
+        if graph.m == 0 and len(ties) and (lo is not None or hi is not None):
+            raise InputError(
+                "--since/--until",
+                Problem(
+                    f"no stored tie between current people falls {_window(lo, hi)}",
+                    fix="widen the window; `peerweave export csv ties FILE` shows the ties' dates",
+                ),
+            )
+        return graph
+
     def analyze(
         self,
         *,
@@ -444,36 +489,14 @@ class Workspace:
         (1, True)
         """
         from peerweave.network.analysis import EXPORT_COLUMNS, AnalysisOptions, analyze
-        from peerweave.network.graph import OrgGraph
 
         if export is not None:
             _check_table_path(Path(export))
-        lo, hi = _when(start, "--since"), _when(end, "--until")
-        if lo is not None and hi is not None and lo >= hi:
-            raise InputError(
-                "--since/--until",
-                Problem(
-                    f"the window starts on {lo:%Y-%m-%d} but ends on {hi:%Y-%m-%d}",
-                    fix="give a start before the end (the end is exclusive)",
-                ),
-            )
-        kinds = None if kinds is None else list(dict.fromkeys(kinds))
-        with self.store.transaction() as session:
-            people = load_people(session=session)
-            ties = load_ties(session=session, kinds=kinds)
-            stored = store_status(session=session, last_imports=0).ties_by_kind
-        _check_analysable(people, stored, kinds)
-        graph = OrgGraph.from_frames(people, ties, kinds=kinds, start=lo, end=hi)
-        if graph.m == 0 and len(ties) and (lo is not None or hi is not None):
-            raise InputError(
-                "--since/--until",
-                Problem(
-                    f"no stored tie between current people falls {_window(lo, hi)}",
-                    fix="widen the window; `peerweave export csv ties FILE` shows the ties' dates",
-                ),
-            )
+        graph = self.graph(kinds=kinds, start=start, end=end)
         options = options or AnalysisOptions()
         analysis = analyze(graph, options)
+        kinds = None if kinds is None else list(dict.fromkeys(kinds))
+        lo, hi = _when(start, "--since"), _when(end, "--until")
         run_id = None
         if save:
             with self.store.transaction() as session:
