@@ -172,6 +172,21 @@ def test_grid_with_many_shortest_paths() -> None:
     _check_exact(_graph(nx.grid_2d_graph(7, 8)))
 
 
+@pytest.mark.parametrize(
+    "G",
+    [
+        nx.cycle_graph(301),  # many BFS levels (the kernel keeps levels modulo 3)
+        nx.lollipop_graph(12, 60),
+        nx.random_labeled_tree(150, seed=2),
+        nx.barbell_graph(15, 4),
+        nx.hypercube_graph(6),
+    ],
+    ids=["long-cycle", "lollipop", "tree", "barbell", "hypercube"],
+)
+def test_deep_and_structured_graphs(G: Any) -> None:
+    _check_exact(_graph(G))
+
+
 # ---------------------------------------------------------------------------- raw kernel
 
 
@@ -207,6 +222,30 @@ def test_brandes_kernel_edge_cases() -> None:
     assert h.tolist() == [0.0, 1.0, 0.0] and (dsum, pairs) == (1, 1)
     b, h, dsum, pairs = brandes(np.array([0]), np.array([], dtype=np.int64), np.array([]))
     assert b.shape == (0,) and (dsum, pairs) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("indptr", "indices", "sources", "message"),
+    [
+        ([], [], [], "indptr"),
+        ([1, 1], [], [0], "indptr"),
+        ([0, 2, 1], [1, 0], [0], "indptr"),
+        ([0, 1, 3], [1, 0], [0], "indptr"),
+        ([0, 1, 2], [1, 2], [0], "indices"),
+        ([0, 1, 2], [1, -1], [0], "indices"),
+        ([0, 1, 2], [1, 0], [2], "sources"),
+        ([0, 1, 2], [1, 0], [-1], "sources"),
+    ],
+)
+def test_brandes_rejects_a_malformed_csr(
+    indptr: list[int], indices: list[int], sources: list[int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        brandes(
+            np.array(indptr, dtype=np.int64),
+            np.array(indices, dtype=np.int64),
+            np.array(sources, dtype=np.int64),
+        )
 
 
 def test_result_does_not_depend_on_thread_count() -> None:

@@ -692,7 +692,7 @@ def analyze(
     ] = None,
     exact_max: Annotated[
         int | None,
-        typer.Option(help="Exact betweenness up to this many people, estimated above. [50000]"),
+        typer.Option(help="Exact betweenness up to this many people, estimated above. [20000]"),
     ] = None,
     pivots: Annotated[
         int | None, typer.Option(help="People sampled to estimate betweenness. [1024]")

@@ -103,7 +103,7 @@ class MetricOptions:
     #: Seed of every random choice (Leiden, sampled sources); same seed, same result.
     seed: int = 0
     #: Betweenness and harmonic closeness are exact up to this many people, sampled beyond.
-    exact_max: int = 50_000
+    exact_max: int = 20_000
     #: Sources sampled for betweenness/harmonic beyond ``exact_max``.
     pivots: int = 1024
     #: Failure probability of the stated error bound of sampled betweenness.
