@@ -358,6 +358,17 @@ class OrgGraph:
         """
         return len(self.indices)
 
+    def active(self) -> npt.NDArray[np.bool_]:
+        """True for each person who did not opt out (a missing ``opted_out`` counts as false).
+
+        >>> OrgGraph.from_frames(pd.DataFrame({"person_id": ["a", "b"], "opted_out": [True, None]}),
+        ...                      pd.DataFrame({"source": [], "target": []})).active().tolist()
+        [False, True]
+        """
+        if "opted_out" not in self.people.columns:
+            return np.ones(self.n, dtype=bool)
+        return ~self.people["opted_out"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
     # ------------------------------------------------------------------ degrees
     def _sources(self) -> IntArray:
         return np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))

@@ -187,14 +187,6 @@ def _triangles(indptr: IntArray, indices: IntArray) -> IntArray:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _active(graph: OrgGraph) -> BoolArray:
-    """True for people who did not opt out (a missing ``opted_out`` counts as false)."""
-    if "opted_out" not in graph.people.columns:
-        return np.ones(graph.n, dtype=bool)
-    opted = graph.people["opted_out"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return ~opted
-
-
 def _edges(graph: OrgGraph) -> tuple[IntArray, IntArray, FloatArray]:
     """Undirected edges ``u < v`` with their weights, sorted by ``(u, v)``."""
     src = np.repeat(np.arange(graph.n, dtype=np.int64), np.diff(graph.und_indptr))
@@ -322,7 +314,7 @@ def group_report(
                 fix=f"group by one of: {available}",
             ),
         )
-    codes, labels = _codes(graph.people[attribute], _active(graph))
+    codes, labels = _codes(graph.people[attribute], graph.active())
     k = len(labels)
     sizes = np.bincount(codes[codes >= 0], minlength=k)
     u, v, _ = _edges(graph)
@@ -499,7 +491,7 @@ def whole_network(graph: OrgGraph, *, clustering: FloatArray | None = None) -> W
     (1.0, 0.4286)
     """
     n = graph.n
-    active = _active(graph)
+    active = graph.active()
     a = int(active.sum())
     m = graph.m
     edges = int(graph.und_indices.size // 2)
@@ -626,7 +618,7 @@ def formal_vs_informal(graph: OrgGraph, communities: IntArray) -> FormalInformal
     comm = np.asarray(communities).ravel()
     if comm.shape != (n,):
         raise ValueError(f"communities has {comm.size} labels; the graph has {n} people")
-    active = _active(graph)
+    active = graph.active()
     people = graph.people
 
     # ------------------------------------------------ reporting lines

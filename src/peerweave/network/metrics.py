@@ -287,11 +287,7 @@ def person_metrics(graph: OrgGraph, options: MetricOptions | None = None) -> Per
             notes.append(
                 "no ties to analyse: every metric is 0 (constraint empty) and no communities"
             )
-    opted = (
-        graph.people["opted_out"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        if "opted_out" in graph.people.columns
-        else np.zeros(n, dtype=bool)
-    )
+    opted = ~graph.active()
     table = pd.DataFrame(
         {
             "person_id": graph.ids,
