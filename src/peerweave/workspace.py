@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Self
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -33,12 +35,15 @@ from peerweave.store import (
     StoreStatus,
     add_people_stubs,
     list_analysis_runs,
+    list_initiatives,
+    load_champions,
     load_people,
     load_person_metrics,
     load_skills,
     load_ties,
     record_import,
     save_analysis,
+    save_initiative,
     save_people,
     save_skills,
     save_ties,
@@ -48,8 +53,18 @@ from peerweave.store import (
 if TYPE_CHECKING:  # the analysis stack (Numba, igraph) is imported on first use only
     from peerweave.network.analysis import AnalysisOptions, NetworkAnalysis
     from peerweave.network.graph import OrgGraph
+    from peerweave.spread.model import SpreadModel
+    from peerweave.spread.simulate import Simulation
+    from peerweave.spread.strategies import Comparison, GroupLimits, Seeds
 
-__all__ = ["TABLES", "AnalysisResult", "ImportResult", "Workspace"]
+__all__ = [
+    "TABLES",
+    "AnalysisResult",
+    "ChampionsResult",
+    "ForecastResult",
+    "ImportResult",
+    "Workspace",
+]
 
 #: Tables that ``export_table`` writes.
 TABLES = ("people", "ties", "skills")
@@ -80,6 +95,90 @@ class AnalysisResult:
     run_id: int | None
     analysis: NetworkAnalysis
     graph: OrgGraph
+
+
+@dataclass(frozen=True)
+class ChampionsResult:
+    """Champions chosen (and stored as an initiative unless ``initiative_id`` is ``None``).
+
+    ``champions``: ``rank, person_id, name, department, marginal_gain, reason`` (name and
+    department when known). ``estimated_reach`` is IMM's estimate for ``ic`` and ``lt`` and
+    the simulated mean reach for the complex-contagion heuristic; ``simulation`` (when
+    ``runs > 0``) the simulated spread from the champions over ``steps`` weeks;
+    ``eligible`` the people who could be champions, ``population`` those who can adopt
+    (everyone not opted out).
+    """
+
+    initiative_id: int | None
+    name: str
+    seeds: Seeds
+    champions: pd.DataFrame
+    graph: OrgGraph
+    model: SpreadModel
+    k: int
+    eligible: int
+    population: int
+    estimated_reach: float
+    guarantee: str
+    simulation: Simulation | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Strategies compared (``comparison``), on ``graph``; ``files`` written (curves, charts)."""
+
+    comparison: Comparison
+    graph: OrgGraph
+    files: tuple[Path, ...] = ()
+
+
+#: Extensions the forecast chart can be written as (an HTML page is written beside it).
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _spread_model(model: str | SpreadModel, prob: str | None) -> SpreadModel:
+    """A :class:`SpreadModel` from ``--model`` text and ``--prob``; ``InputError`` if bad."""
+    from dataclasses import replace
+
+    from peerweave.spread.model import SpreadModel
+
+    try:
+        parsed = model if isinstance(model, SpreadModel) else SpreadModel.parse(model)
+    except ValueError as exc:
+        raise InputError("--model", Problem(str(exc))) from None
+    if prob is None:
+        return parsed
+    try:
+        return replace(parsed, prob=prob)
+    except ValueError as exc:
+        raise InputError("--prob", Problem(str(exc))) from None
+
+
+def _limits(
+    per: str | tuple[str, int] | None, at_most: str | tuple[str, int] | None
+) -> GroupLimits | None:
+    """``--per department:1`` and ``--at-most department:10`` as one :class:`GroupLimits`."""
+    from peerweave.spread.strategies import GroupLimits, group_limit
+
+    least = group_limit(per, "--per") if isinstance(per, str) else per
+    most = group_limit(at_most, "--at-most") if isinstance(at_most, str) else at_most
+    if least is None and most is None:
+        return None
+    if least is not None and most is not None and least[0] != most[0]:
+        raise InputError(
+            "--per/--at-most",
+            Problem(
+                f"--per counts {least[0]} but --at-most counts {most[0]}",
+                fix="limit one attribute: both department, or both location",
+            ),
+        )
+    attribute = least[0] if least is not None else most[0] if most is not None else ""
+    return GroupLimits(
+        attribute,
+        at_least=None if least is None else least[1],
+        at_most=None if most is None else most[1],
+    )
 
 
 def _when(value: object, option: str) -> pd.Timestamp | None:
@@ -533,6 +632,356 @@ class Workspace:
         """
         with self.store.transaction() as session:
             return load_person_metrics(session=session, run_id=run_id)
+
+    # -- spread -------------------------------------------------------------------------
+
+    def _exclusions(
+        self,
+        graph: OrgGraph,
+        exclude: Sequence[str],
+        exclude_on_leave: bool,
+    ) -> tuple[npt.NDArray[np.bool_], tuple[str, ...]]:
+        """The people never to seed (``--exclude`` ids, people on leave), and a note."""
+        from peerweave.spread.strategies import on_leave, positions_of
+
+        mask = np.zeros(graph.n, dtype=bool)
+        if exclude:
+            mask[positions_of(graph, exclude, what="--exclude")] = True
+        notes: list[str] = []
+        if exclude_on_leave:
+            away = on_leave(graph)
+            if away.any():
+                notes.append(f"{int(away.sum()):,} people on leave are not seeded")
+            mask |= away
+        return mask, tuple(notes)
+
+    def champions(
+        self,
+        k: str | int = "5%",
+        *,
+        kinds: Sequence[str] | None = None,
+        model: str | SpreadModel = "ic",
+        prob: str | None = None,
+        epsilon: float = 0.1,
+        per: str | tuple[str, int] | None = None,
+        at_most: str | tuple[str, int] | None = None,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        exclude_on_leave: bool = True,
+        name: str | None = None,
+        seed: int = 0,
+        runs: int = 1000,
+        steps: int = 26,
+        save: bool = True,
+        export: PathLike | None = None,
+    ) -> ChampionsResult:
+        """Choose champions for a practice to spread, and store them as an initiative.
+
+        ``k`` is a number of people or a share of those who can be champions (``"5%"``).
+        ``model`` is ``ic``, ``lt`` or ``complex`` (``complex:k=3``, ``ic:delta=0.1``… see
+        ``SpreadModel.parse``), ``prob`` the probability mapping (the model's default,
+        tie-weight, when ``None``). IMM picks the champions for ``ic`` and ``lt`` with
+        accuracy ``epsilon``; for ``complex`` the clustered-seeding heuristic does, always
+        judged by simulation. ``per`` (``"department:1"``) asks at least so many champions
+        in every group, ``at_most`` at most so many. ``include`` (volunteers) are chosen
+        first; ``exclude``, opted-out people and (with ``exclude_on_leave``) people on leave
+        never are. The champions' spread is simulated ``runs`` times over ``steps`` weeks
+        (``runs=0`` skips it, except for ``complex``). With ``save`` the initiative is
+        stored; ``export`` writes ``person_id, rank, marginal_gain`` (no names).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_ties("docs/examples/ties.graphml")
+        ...     result = ws.champions(1, runs=50)
+        ...     stored = ws.initiatives()
+        >>> result.k, len(result.champions), stored["champions"].tolist()
+        (1, 1, [1])
+        """
+        from peerweave.spread.simulate import simulate
+        from peerweave.spread.strategies import budget, eligible, seed_set
+
+        if export is not None:
+            _check_table_path(Path(export))
+        spread_model = _spread_model(model, prob)
+        if runs < 0 or (runs == 0 and spread_model.kind == "complex"):
+            raise InputError(
+                "--runs",
+                Problem(
+                    f"{runs} runs: the complex-contagion heuristic must be simulated"
+                    if runs == 0
+                    else f"{runs} is not a number of runs",
+                    fix="give 1,000 runs or so",
+                ),
+            )
+        limits = _limits(per, at_most)
+        graph = self.graph(kinds=kinds)
+        mask, notes = self._exclusions(graph, exclude, exclude_on_leave)
+        n_ok = int(eligible(graph, mask).sum())
+        size = budget(k, n_ok)
+        seeds = seed_set(
+            graph,
+            "champions",
+            size,
+            seed=seed,
+            model=spread_model,
+            exclude=mask,
+            epsilon=epsilon,
+            include=list(include),
+            limits=limits,
+        )
+        simulation = (
+            simulate(graph, seeds.positions, spread_model, runs=runs, steps=steps, seed=seed)
+            if runs
+            else None
+        )
+        guarantee = seeds.guarantee
+        estimated = seeds.estimated_reach
+        if seeds.heuristic and simulation is not None:
+            estimated = float(simulation.mean[-1])
+            guarantee = (
+                "none (clustered-seeding heuristic for complex contagion); simulated: "
+                f"{estimated:,.0f} adopters after {steps} weeks (5–95% of {runs:,} runs: "
+                f"{simulation.p05[-1]:,.0f}–{simulation.p95[-1]:,.0f})"
+            )
+        frame = seeds.frame(graph)
+        people = graph.people.set_index("person_id")
+        table = frame[["rank", "person_id"]].copy()
+        for column in ("name", "department"):
+            if column in people.columns:
+                table[column] = people[column].reindex(frame["person_id"]).to_numpy()
+        table["marginal_gain"] = frame["marginal_gain"].to_numpy()
+        table["reason"] = frame["reason"].to_numpy()
+        label = name or (
+            f"champions {pd.Timestamp.now(tz='UTC'):%Y-%m-%d} ({size:,}, {spread_model.kind})"
+        )
+        params: dict[str, object] = {
+            "k": str(k),
+            "model": {
+                "kind": spread_model.kind,
+                "prob": spread_model.prob,
+                "threshold": spread_model.threshold,
+                "fraction": spread_model.fraction,
+                "threshold_sd": spread_model.threshold_sd,
+                "abandonment": spread_model.abandonment,
+            },
+            "method": seeds.method,
+            "epsilon": epsilon,
+            "seed": seed,
+            "kinds": None if kinds is None else list(dict.fromkeys(kinds)),
+            "per": None
+            if limits is None or limits.at_least is None
+            else [limits.attribute, limits.at_least],
+            "at_most": None
+            if limits is None or limits.at_most is None
+            else [limits.attribute, limits.at_most],
+            "include": list(include),
+            "exclude": list(exclude),
+            "exclude_on_leave": exclude_on_leave,
+            "eligible": n_ok,
+            "rr_sets": None if seeds.selection is None else int(seeds.selection.rr_sets),
+            "simulated": None
+            if simulation is None
+            else {
+                "runs": runs,
+                "steps": steps,
+                "mean": float(simulation.mean[-1]),
+                "p05": float(simulation.p05[-1]),
+                "p95": float(simulation.p95[-1]),
+            },
+        }
+        initiative_id = None
+        if save:
+            with self.store.transaction() as session:
+                initiative_id = save_initiative(
+                    session=session,
+                    name=label,
+                    champions=frame,
+                    model=spread_model.kind,
+                    guarantee=guarantee,
+                    params=params,
+                    estimated_reach=None if np.isnan(estimated) else estimated,
+                )
+        if export is not None:
+            write_table(export, frame[["person_id", "rank", "marginal_gain"]])
+        return ChampionsResult(
+            initiative_id=initiative_id,
+            name=label,
+            seeds=seeds,
+            champions=table,
+            graph=graph,
+            model=spread_model,
+            k=size,
+            eligible=n_ok,
+            population=int(eligible(graph).sum()),
+            estimated_reach=estimated,
+            guarantee=guarantee,
+            simulation=simulation,
+            notes=(*notes, *seeds.notes),
+        )
+
+    def initiatives(self) -> pd.DataFrame:
+        """Stored initiatives, newest first (see ``list_initiatives``).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.initiatives().empty
+        True
+        """
+        with self.store.transaction() as session:
+            return list_initiatives(session=session)
+
+    def _stored_champions(
+        self, graph: OrgGraph, initiative: int, mask: npt.NDArray[np.bool_]
+    ) -> Seeds:
+        from peerweave.spread.strategies import Seeds, eligible
+
+        with self.store.transaction() as session:
+            stored = load_champions(session=session, initiative_id=initiative)
+            about = list_initiatives(session=session)
+        row = about[about["id"] == initiative].iloc[0]
+        found = np.asarray(graph.index.get_indexer(pd.Index(stored["person_id"], dtype=object)))
+        notes: list[str] = []
+        gone = int((found < 0).sum())
+        if gone:
+            notes.append(
+                f"{gone:,} champions of initiative #{initiative} are no longer current people "
+                "and are not seeded"
+            )
+        keep = found >= 0
+        can = eligible(graph, mask)
+        barred = keep.copy()
+        barred[keep] = ~can[found[keep]]
+        if barred.any():
+            notes.append(
+                f"{int(barred.sum()):,} champions of initiative #{initiative} opted out or are "
+                "excluded and are not seeded"
+            )
+        keep &= ~barred
+        if not keep.any():
+            raise InputError(
+                "--initiative",
+                Problem(
+                    f"none of the {len(stored):,} champions of initiative #{initiative} can be "
+                    "seeded now",
+                    fix="choose new champions with `peerweave champions`",
+                ),
+            )
+        seeds = Seeds(
+            "champions",
+            found[keep].astype(np.int64),
+            tuple(stored.loc[keep, "reason"].astype(str)),
+            marginal_gain=stored.loc[keep, "marginal_gain"].to_numpy(dtype=np.float64),
+            method=f"initiative #{initiative}: {row['name']}",
+            guarantee=str(row["guarantee"]),
+            heuristic=str(row["model"]) == "complex",
+            notes=tuple(notes),
+        )
+        return seeds
+
+    def forecast(
+        self,
+        strategies: Sequence[str] = ("champions", "hubs", "top-down", "random"),
+        *,
+        k: str | int | None = None,
+        kinds: Sequence[str] | None = None,
+        model: str | SpreadModel = "ic",
+        prob: str | None = None,
+        runs: int = 1000,
+        steps: int = 26,
+        seed: int = 0,
+        epsilon: float = 0.1,
+        initiative: int | None = None,
+        people: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+        exclude_on_leave: bool = True,
+        min_group_size: int = 5,
+        export: PathLike | None = None,
+        chart: PathLike | None = None,
+    ) -> ForecastResult:
+        """Forecast how far a practice spreads from each strategy's seeds, side by side.
+
+        Each strategy (``champions``, ``hubs``, ``top-down``, ``random``, ``one-per-team``,
+        ``list`` with ``people``) seeds ``k`` people (a number or a share, default 5%, or as
+        many as the stored champions of ``initiative``, which then stand for
+        ``champions``); the spread under ``model``/``prob`` is simulated ``runs`` times
+        over ``steps`` weeks (``peerweave.spread.strategies.compare``). ``export`` writes
+        the curves (``strategy, step, mean, p05, p95``; CSV, Parquet or JSON); ``chart``
+        draws them (PNG, SVG or PDF) and writes an interactive HTML page beside it.
+        Nothing is stored.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_ties("docs/examples/ties.graphml")
+        ...     result = ws.forecast(["hubs", "random"], k=1, runs=20, steps=4)
+        >>> result.comparison.summary["strategy"].tolist()
+        ['hubs', 'random']
+        """
+        from peerweave.spread.strategies import STRATEGIES, budget, compare, eligible
+
+        if export is not None:
+            _check_table_path(Path(export))
+        if chart is not None and Path(chart).suffix.lower() not in CHART_SUFFIXES:
+            raise InputError(
+                str(chart),
+                Problem(
+                    f"peerweave does not draw {Path(chart).suffix or 'files without an extension'}",
+                    fix="name the chart .png (or .svg, .pdf); an .html page is written beside it",
+                ),
+            )
+        names = list(dict.fromkeys(s.strip() for s in strategies if s.strip()))
+        unknown = [s for s in names if s not in STRATEGIES]
+        if unknown or not names:
+            raise InputError(
+                "--strategy",
+                Problem(
+                    f"no strategy {', '.join(map(repr, unknown))}"
+                    if unknown
+                    else "no strategy given",
+                    fix=f"choose among {', '.join(STRATEGIES)}",
+                ),
+            )
+        if initiative is not None and "champions" not in names:
+            names.insert(0, "champions")
+        if runs < 1 or steps < 1:
+            raise InputError(
+                "--runs/--steps",
+                Problem(f"{runs} runs of {steps} weeks", fix="give at least 1 run and 1 week"),
+            )
+        spread_model = _spread_model(model, prob)
+        graph = self.graph(kinds=kinds)
+        mask, notes = self._exclusions(graph, exclude, exclude_on_leave)
+        n_ok = int(eligible(graph, mask).sum())
+        items: list[str | Seeds] = list(names)
+        if initiative is not None:
+            stored = self._stored_champions(graph, initiative, mask)
+            items[names.index("champions")] = stored
+            size = budget(k, n_ok) if k is not None else stored.k
+        else:
+            size = budget("5%" if k is None else k, n_ok)
+        comparison = compare(
+            graph,
+            items,
+            size,
+            spread_model,
+            runs=runs,
+            steps=steps,
+            seed=seed,
+            people=people,
+            exclude=mask,
+            epsilon=epsilon,
+            min_group_size=min_group_size,
+        )
+        if notes:
+            from dataclasses import replace
+
+            comparison = replace(comparison, notes=(*notes, *comparison.notes))
+        files: list[Path] = []
+        if export is not None:
+            write_table(export, comparison.curves)
+            files.append(Path(export))
+        if chart is not None:
+            from peerweave.spread.charts import forecast_html, forecast_png
+
+            files.append(forecast_png(comparison, chart))
+            files.append(forecast_html(comparison, Path(chart).with_suffix(".html")))
+        return ForecastResult(comparison=comparison, graph=graph, files=tuple(files))
 
     # -- exports ------------------------------------------------------------------------
 

@@ -22,7 +22,16 @@ from peerweave.store import (
 )
 from peerweave.store import database as database_module
 
-TABLES = {"analysis_runs", "imports", "people", "person_metrics", "person_skills", "ties"}
+TABLES = {
+    "analysis_runs",
+    "imports",
+    "initiative_champions",
+    "initiatives",
+    "people",
+    "person_metrics",
+    "person_skills",
+    "ties",
+}
 
 
 def test_init_creates_the_tables_at_head(store_url: str) -> None:

@@ -19,10 +19,18 @@ from rich.text import Text
 from peerweave.errors import InputError, PeerweaveError, Problem
 from peerweave.ingest.tabular import parse_mapping
 from peerweave.store import Store, display_url, resolve_database_url
-from peerweave.workspace import TABLES, AnalysisResult, ImportResult, Workspace
+from peerweave.workspace import (
+    TABLES,
+    AnalysisResult,
+    ChampionsResult,
+    ForecastResult,
+    ImportResult,
+    Workspace,
+)
 
 if TYPE_CHECKING:
     from peerweave.network.analysis import AnalysisOptions
+    from peerweave.spread.strategies import Comparison
 
 __all__ = ["app", "main"]
 
@@ -797,6 +805,410 @@ def analyses(ctx: typer.Context) -> None:
             f"{run['ties']:,}",
             _num(run["summary"].get("modularity")),
             _role_counts(run["summary"]),
+        )
+    console.print(table)
+
+
+# -- spread ------------------------------------------------------------------------------
+
+IdsOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Person ids, comma-separated (repeatable)."),
+]
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        help="ic (independent cascade), lt (linear threshold) or complex (needs several "
+        "adopting contacts): complex:k=3, complex:theta=0.3, ic:delta=0.1 (abandonment).",
+    ),
+]
+ProbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prob",
+        help="How likely a tie passes the practice on: tie-weight[:P] (default, P = 0.01), "
+        "weighted-cascade (1 / contacts) or uniform:P.",
+        show_default=False,
+    ),
+]
+OnLeaveOption = Annotated[
+    bool,
+    typer.Option("--exclude-on-leave/--include-on-leave", help="Never seed people on leave."),
+]
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """Ids given as ``--include A,B --include C``."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _band(mean: float, low: float, high: float) -> str:
+    """``mean (low–high)``; just the mean when every run gave the same figure."""
+    if f"{low:,.0f}" == f"{high:,.0f}" == f"{mean:,.0f}":
+        return f"{mean:,.0f}"
+    return f"{mean:,.0f} [dim]({low:,.0f}–{high:,.0f})[/]"
+
+
+def _gain(best: float, other: float) -> str:
+    """How much more ``best`` reaches: ``+44%``, or ``6.0×`` from twice as much."""
+    ratio = best / other
+    return f"{ratio:.1f}× as many as" if ratio >= 2 else f"{ratio - 1:+.0%} over"
+
+
+def _print_champions(result: ChampionsResult, top: int) -> None:
+    from peerweave.spread.strategies import describe
+
+    console.rule("[bold]peerweave champions")
+    frame = result.champions
+    shown = frame.head(top)
+    more = len(frame) - len(shown)
+    share = result.k / result.eligible if result.eligible else float("nan")
+    table = Table(
+        title=f"{result.k:,} champions ({_pct(share, 1)} of the {result.eligible:,} people who "
+        "can be champions), strongest first",
+        title_justify="left",
+        caption=f"… and {more:,} more (--top N, or --export FILE for everyone)" if more else None,
+        caption_justify="left",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("person")
+    table.add_column("department")
+    table.add_column("why")
+    names, departments = _who(result.graph.people, shown["person_id"])
+    for rank, name, department, reason in zip(
+        shown["rank"], names, departments, shown["reason"], strict=True
+    ):
+        table.add_row(str(rank), name, department, str(reason))
+    console.print(table)
+
+    facts = Table(title="What to expect", title_justify="left", show_header=False)
+    facts.add_column("figure")
+    facts.add_column("value")
+    facts.add_row("model", describe(result.model))
+    facts.add_row("chosen by", result.seeds.method)
+    population = result.population
+    if not result.seeds.heuristic and not pd.isna(result.estimated_reach):
+        facts.add_row(
+            "expected adopters (IMM estimate)",
+            f"{result.estimated_reach:,.0f} ({_pct(result.estimated_reach / max(population, 1))} "
+            "of the organization) once the spread has run its course",
+        )
+    sim = result.simulation
+    if sim is not None:
+        weeks = [w for w in (4, 13, 26) if w <= sim.steps] or [sim.steps]
+        if sim.steps not in weeks:
+            weeks.append(sim.steps)
+        for w in weeks:
+            facts.add_row(
+                f"adopters by week {w} (simulated)",
+                _band(float(sim.mean[w]), float(sim.p05[w]), float(sim.p95[w]))
+                + f" [dim]mean (5–95% of {sim.runs:,} runs)[/]",
+            )
+    facts.add_row("guarantee", result.guarantee or "none")
+    console.print(facts)
+    if result.notes:
+        console.rule("[bold]Notes")
+        for note in result.notes:
+            console.print(f"  [yellow]note[/] {note}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_friendly
+def champions(
+    ctx: typer.Context,
+    k: Annotated[
+        str, typer.Option("--k", help="How many champions: a number (50) or a share (5%).")
+    ] = "5%",
+    per: Annotated[
+        str | None,
+        typer.Option(
+            "--per",
+            help="At least so many champions in every group: department:1.",
+            show_default=False,
+        ),
+    ] = None,
+    at_most: Annotated[
+        str | None,
+        typer.Option(
+            "--at-most",
+            help="At most so many champions per group: department:10.",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOption = "ic",
+    prob: ProbOption = None,
+    eps: Annotated[
+        float, typer.Option("--eps", help="IMM accuracy ε: within (1 − 1/e − ε) of the best.")
+    ] = 0.1,
+    include: IdsOption = None,
+    exclude: IdsOption = None,
+    exclude_on_leave: OnLeaveOption = True,
+    name: Annotated[
+        str | None, typer.Option(help="Name of the initiative.", show_default=False)
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed, the same champions.")] = 0,
+    runs: Annotated[
+        int, typer.Option(help="Simulated runs to forecast the champions' reach (0: none).")
+    ] = 1000,
+    steps: Annotated[int, typer.Option(help="Weeks simulated.")] = 26,
+    kind: KindsOption = None,
+    top: Annotated[int, typer.Option(min=1, help="Champions shown.")] = 20,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write person_id, rank, marginal_gain (.csv, .parquet, .json)."),
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Show the champions; store nothing.")
+    ] = False,
+) -> None:
+    """Choose peer champions for a practice to spread (IMM), with why; store the initiative."""
+    with console.status("choosing champions…"):
+        result = _with_workspace(
+            ctx,
+            lambda ws: ws.champions(
+                k,
+                kinds=kind,
+                model=model,
+                prob=prob,
+                epsilon=eps,
+                per=per,
+                at_most=at_most,
+                include=_ids(include),
+                exclude=_ids(exclude),
+                exclude_on_leave=exclude_on_leave,
+                name=name,
+                seed=seed,
+                runs=runs,
+                steps=steps,
+                save=not no_save,
+                export=export,
+            ),
+        )
+    _print_champions(result, top)
+    console.rule()
+    if export is not None:
+        console.print(f"wrote {export} ({result.k:,} champions)")
+    if result.initiative_id is None:
+        console.print("[cyan]--no-save: nothing stored[/]")
+    else:
+        console.print(
+            f"[green]initiative #{result.initiative_id} stored[/] ({result.name}): "
+            f"`peerweave forecast --initiative {result.initiative_id}` compares these "
+            "champions with other strategies",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
+def _weeks(steps: int) -> list[int]:
+    weeks = [w for w in (4, 13, 26) if w <= steps]
+    return weeks if steps in weeks else [*weeks, steps]
+
+
+def _print_headline(c: Comparison) -> None:
+    """One sentence a lead can repeat: which strategy reaches most, and by how much."""
+    if len(c.summary) < 2:
+        return
+    ranked = c.summary.sort_values("final", ascending=False)
+    best = ranked.iloc[0]
+    others = [
+        f"{_gain(best['final'], row['final'])} {row['strategy']}"
+        for _, row in ranked.iloc[1:].iterrows()
+        if row["strategy"] in ("top-down", "random", "hubs") and row["final"] > 0
+    ]
+    console.print(
+        f"[bold]{best['strategy']}[/] reach the most: {best['final']:,.0f} adopters by week "
+        f"{c.steps} ({_pct(best['share'])} of people)"
+        + (f", {', '.join(others)}" if others else "")
+        + ".",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _print_reach_by(c: Comparison) -> None:
+    """Reach per group; the folded small groups are named only when they hold 5 or more."""
+    attribute = c.attribute
+    frame = c.by_group
+    sizes = frame.drop_duplicates("group").set_index("group")["size"]
+    order = [g for g in dict.fromkeys(frame["group"]) if int(sizes[g]) >= MIN_GROUP_SIZE]
+    hidden = int(sizes[[g for g in sizes.index if g not in order]].sum())
+    wide = frame.pivot(index="group", columns="strategy", values="share")
+    caption = f"{attribute}s under {MIN_GROUP_SIZE} people are folded together"
+    if hidden:
+        who = "1 person" if hidden == 1 else f"{hidden:,} people"
+        caption += f", and left out when fewer than {MIN_GROUP_SIZE} in all ({who})"
+    table = Table(
+        title=f"Reach per {attribute}: expected share who adopt within {c.steps} weeks",
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
+    longest = max((len(str(g)) for g in order), default=8)
+    table.add_column(str(attribute), min_width=min(longest, 20), overflow="fold")
+    table.add_column("people", justify="right")
+    for name in c.strategies:
+        table.add_column(name, justify="right")
+    for group in order:
+        table.add_row(
+            str(group),
+            f"{int(sizes[group]):,}",
+            *(_pct(wide.loc[group, name]) for name in c.strategies),
+        )
+    console.print(table)
+
+
+def _print_forecast(result: ForecastResult) -> None:
+    from peerweave.spread.strategies import describe
+
+    c = result.comparison
+    console.rule("[bold]peerweave forecast")
+    weeks = _weeks(c.steps)
+    table = Table(
+        title=f"Adopters per strategy: {describe(c.model)}",
+        title_justify="left",
+        caption=f"mean (5–95% of {c.runs:,} simulated runs); share = of the "
+        f"{c.population:,} people who can adopt, at week {c.steps}",
+        caption_justify="left",
+    )
+    table.add_column("strategy")
+    table.add_column("seeds", justify="right")
+    for w in weeks:
+        table.add_column(f"week {w}", justify="right")
+    table.add_column("share", justify="right")
+    best = c.summary["final"].max()
+    for row in c.summary.itertuples(index=False):
+        points = c.curves[c.curves["strategy"] == row.strategy].sort_values("step")
+        mean, low, high = (points[col].to_numpy(dtype=float) for col in ("mean", "p05", "p95"))
+        label = str(row.strategy) + (" [dim](heuristic)[/]" if row.heuristic else "")
+        share = _pct(row.share, 1)
+        if row.final == best and len(c.summary) > 1:
+            share = f"[bold green]{share}[/]"
+        table.add_row(
+            label,
+            f"{row.seeds:,}",
+            *(_band(mean[w], low[w], high[w]) for w in weeks),
+            share,
+        )
+    console.print(table)
+
+    _print_headline(c)
+    if not c.by_group.empty and c.attribute is not None:
+        _print_reach_by(c)
+    seeds_table = Table(title="Who each strategy seeds first", title_justify="left")
+    seeds_table.add_column("strategy")
+    seeds_table.add_column("first seeds")
+    for name, seeds in c.seeds.items():
+        first, _ = _who(result.graph.people, pd.Series(result.graph.ids[seeds.positions[:3]]))
+        more = f" … +{seeds.k - 3:,}" if seeds.k > 3 else ""
+        seeds_table.add_row(f"{name}\n[dim]{seeds.method}[/]", ", ".join(first) + more)
+    console.print(seeds_table)
+    if c.notes:
+        console.rule("[bold]Notes")
+        for note in c.notes:
+            console.print(f"  [yellow]note[/] {note}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_friendly
+def forecast(
+    ctx: typer.Context,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Strategies, comma-separated: champions, hubs, top-down, random, "
+            "one-per-team, list. [champions,hubs,top-down,random]",
+            show_default=False,
+        ),
+    ] = None,
+    k: Annotated[
+        str | None,
+        typer.Option(
+            "--k",
+            help="Seeds per strategy: a number (50) or a share (5%). "
+            "[5%, or the initiative's champions]",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOption = "ic",
+    prob: ProbOption = None,
+    runs: Annotated[int, typer.Option(help="Simulated runs per strategy.")] = 1000,
+    steps: Annotated[int, typer.Option(help="Weeks simulated.")] = 26,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed, the same forecast.")] = 0,
+    eps: Annotated[float, typer.Option("--eps", help="IMM accuracy ε for champions.")] = 0.1,
+    initiative: Annotated[
+        int | None,
+        typer.Option(help="Use the champions stored in this initiative.", show_default=False),
+    ] = None,
+    people: IdsOption = None,
+    exclude: IdsOption = None,
+    exclude_on_leave: OnLeaveOption = True,
+    kind: KindsOption = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write the curves: strategy, step, mean, p05, p95 (.csv, .parquet)."),
+    ] = None,
+    chart: Annotated[
+        Path, typer.Option(help="Chart of the curves (.png, .svg, .pdf) and an .html beside it.")
+    ] = Path("forecast.png"),
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="Draw no chart.")] = False,
+) -> None:
+    """Forecast adoption week by week for each seeding strategy, side by side, with a chart."""
+    names = _ids(strategy) or ["champions", "hubs", "top-down", "random"]
+    with console.status(f"simulating {len(names)} strategies × {runs:,} runs…"):
+        result = _with_workspace(
+            ctx,
+            lambda ws: ws.forecast(
+                names,
+                k=k,
+                kinds=kind,
+                model=model,
+                prob=prob,
+                runs=runs,
+                steps=steps,
+                seed=seed,
+                epsilon=eps,
+                initiative=initiative,
+                people=_ids(people) or None,
+                exclude=_ids(exclude),
+                exclude_on_leave=exclude_on_leave,
+                min_group_size=MIN_GROUP_SIZE,
+                export=export,
+                chart=None if no_chart else chart,
+            ),
+        )
+    _print_forecast(result)
+    console.rule()
+    for path in result.files:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_friendly
+def initiatives(ctx: typer.Context) -> None:
+    """List the stored initiatives (champion sets), newest first."""
+    found = _with_workspace(ctx, lambda ws: ws.initiatives())
+    if found.empty:
+        console.print("no initiative stored yet: run `peerweave champions`")
+        return
+    table = Table(title="stored initiatives", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("when", no_wrap=True)
+    table.add_column("name")
+    table.add_column("model")
+    table.add_column("champions", justify="right")
+    table.add_column("expected adopters", justify="right")
+    table.add_column("guarantee")
+    for row in found.to_dict("records"):
+        table.add_row(
+            str(row["id"]),
+            f"{row['created_at']:%Y-%m-%d}\n{row['created_at']:%H:%M} UTC",
+            str(row["name"]),
+            str(row["model"]),
+            f"{row['champions']:,}",
+            _num(row["estimated_reach"], 0),
+            str(row["guarantee"]),
         )
     console.print(table)
 

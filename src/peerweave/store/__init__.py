@@ -31,13 +31,23 @@ from peerweave.store.imports import (
     record_import,
     store_status,
 )
+from peerweave.store.initiatives import (
+    CHAMPION_COLUMNS,
+    INITIATIVE_COLUMNS,
+    list_initiatives,
+    load_champions,
+    save_initiative,
+)
 from peerweave.store.people import PeopleChanges, add_people_stubs, load_people, save_people
 from peerweave.store.skills import load_skills, save_skills
 from peerweave.store.tables import (
     IMPORT_KINDS,
+    INITIATIVE_KINDS,
     PERSON_STATUSES,
     analysis_runs,
     imports,
+    initiative_champions,
+    initiatives,
     metadata,
     people,
     person_metrics,
@@ -53,9 +63,12 @@ from peerweave.store.url import (
 )
 
 __all__ = [
+    "CHAMPION_COLUMNS",
     "DEFAULT_DATABASE_URL",
     "ENV_DATABASE_URL",
     "IMPORT_KINDS",
+    "INITIATIVE_COLUMNS",
+    "INITIATIVE_KINDS",
     "MIGRATIONS_DIR",
     "PERSON_METRIC_COLUMNS",
     "PERSON_STATUSES",
@@ -71,9 +84,13 @@ __all__ = [
     "display_url",
     "head_revision",
     "imports",
+    "initiative_champions",
+    "initiatives",
     "latest_run_id",
     "list_analysis_runs",
     "list_imports",
+    "list_initiatives",
+    "load_champions",
     "load_people",
     "load_person_metrics",
     "load_skills",
@@ -86,6 +103,7 @@ __all__ = [
     "record_import",
     "resolve_database_url",
     "save_analysis",
+    "save_initiative",
     "save_people",
     "save_skills",
     "save_ties",

@@ -101,7 +101,7 @@ def head_revision() -> str:
     """The schema revision this version of peerweave expects.
 
     >>> head_revision()
-    '0002'
+    '0003'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
@@ -122,7 +122,7 @@ def database_revision(connection: Connection) -> str | None:
     >>> upgrade_database(engine)
     >>> with engine.connect() as conn:
     ...     database_revision(conn)
-    '0002'
+    '0003'
     >>> engine.dispose()
     """
     return MigrationContext.configure(connection).get_current_revision()
@@ -134,8 +134,9 @@ def upgrade_database(target: str | Engine, revision: str = "head") -> None:
     >>> from sqlalchemy import inspect
     >>> engine = make_engine("sqlite://")
     >>> upgrade_database(engine)
-    >>> sorted(inspect(engine).get_table_names())
-    ['alembic_version', 'analysis_runs', 'imports', 'people', 'person_metrics', 'person_skills', 'ties']
+    >>> sorted(inspect(engine).get_table_names())  # doctest: +NORMALIZE_WHITESPACE
+    ['alembic_version', 'analysis_runs', 'imports', 'initiative_champions', 'initiatives',
+     'people', 'person_metrics', 'person_skills', 'ties']
     >>> engine.dispose()
     """
     engine = make_engine(target) if isinstance(target, str) else target
@@ -246,7 +247,7 @@ class Store:
 
         >>> with Store.init("sqlite://") as store:
         ...     store.revision()
-        '0002'
+        '0003'
         """
         return cls.open(url, create=True)
 

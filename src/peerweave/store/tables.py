@@ -6,8 +6,9 @@ change here needs a new revision (see ``docs/store.md``).
 
 All times are stored as naive UTC ``DateTime`` values.
 
->>> sorted(metadata.tables)
-['analysis_runs', 'imports', 'people', 'person_metrics', 'person_skills', 'ties']
+>>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
+['analysis_runs', 'imports', 'initiative_champions', 'initiatives', 'people', 'person_metrics',
+ 'person_skills', 'ties']
 >>> [c.name for c in ties.primary_key]
 ['id']
 """
@@ -35,11 +36,14 @@ from sqlalchemy import (
 
 __all__ = [
     "IMPORT_KINDS",
+    "INITIATIVE_KINDS",
     "METRIC_FLOAT_COLUMNS",
     "METRIC_INT_COLUMNS",
     "PERSON_STATUSES",
     "analysis_runs",
     "imports",
+    "initiative_champions",
+    "initiatives",
     "metadata",
     "people",
     "person_metrics",
@@ -49,6 +53,9 @@ __all__ = [
 
 #: What an import can have read; stored in ``imports.kind``.
 IMPORT_KINDS: tuple[str, ...] = ("people", "events", "ties", "survey", "viva", "skills")
+
+#: What an initiative stores; ``initiatives.kind``.
+INITIATIVE_KINDS: tuple[str, ...] = ("champions",)
 
 #: ``people.status``: still in the latest people file, or gone from it.
 PERSON_STATUSES: tuple[str, ...] = ("active", "left")
@@ -192,4 +199,34 @@ person_metrics = Table(
     Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
     *(Column(c, Integer if c in METRIC_INT_COLUMNS else Float) for c in _METRIC_ORDER),
     Column("roles", Text, nullable=False, server_default=text("''")),  # ';'-separated
+)
+
+initiatives = Table(
+    "initiatives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("kind", String(20), nullable=False, server_default=text("'champions'")),
+    Column("params", Text, nullable=False),  # JSON: model, budget, constraints, seed…
+    Column("k", Integer, nullable=False),
+    Column("model", String(20), nullable=False),  # ic, lt or complex
+    Column("estimated_reach", Float),  # expected adopters of the whole set (NULL if unknown)
+    Column("guarantee", Text, nullable=False),  # what the estimate promises, in words
+    CheckConstraint("kind IN ('champions')", name="kind"),
+)
+
+initiative_champions = Table(
+    "initiative_champions",
+    metadata,
+    Column(
+        "initiative_id",
+        Integer,
+        ForeignKey("initiatives.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    Column("marginal_gain", Float),  # NULL for heuristic seeds
+    Column("reason", Text, nullable=False, server_default=text("''")),
 )

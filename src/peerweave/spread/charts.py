@@ -1,0 +1,277 @@
+"""The forecast chart: adoption curves with their 5–95% bands, one colour per strategy.
+
+:func:`forecast_png` draws it with matplotlib (the Agg canvas, no display needed) and
+:func:`forecast_html` as an interactive, self-contained HTML page with plotly (the plotly
+library is embedded, so the page opens offline). Weeks run along the x axis, adopters on the
+left axis and the share of the organization on the right; dotted lines mark 3 and 6 months.
+
+>>> from peerweave.spread.strategies import _example, compare
+>>> c = compare(_example(), ["hubs", "random"], 1, runs=20, steps=6)
+>>> [label for label, _ in _series(c)]
+['hubs (1 seed)', 'random (1 seed)']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from peerweave.spread.strategies import Comparison, describe
+
+__all__ = ["COLORS", "forecast_html", "forecast_png", "title"]
+
+#: A colour per strategy, the same in every chart (colour-blind safe, Okabe & Ito 2008).
+COLORS: dict[str, str] = {
+    "champions": "#009E73",
+    "hubs": "#0072B2",
+    "top-down": "#D55E00",
+    "random": "#7F7F7F",
+    "one-per-team": "#CC79A7",
+    "list": "#E69F00",
+}
+_SPARE = ("#56B4E9", "#F0E442", "#000000")
+
+#: Weeks marked on the chart.
+MARKS = ((13, "3 months"), (26, "6 months"), (52, "1 year"))
+
+
+def _color(name: str, i: int) -> str:
+    return COLORS.get(name, _SPARE[i % len(_SPARE)])
+
+
+def _series(comparison: Comparison) -> Iterator[tuple[str, pd.DataFrame]]:
+    for name in comparison.strategies:
+        seeds = comparison.seeds[name]
+        what = f"{seeds.k:,} seed{'' if seeds.k == 1 else 's'}"
+        if seeds.heuristic:
+            what += ", clustered-seeding heuristic"
+        rows = comparison.curves[comparison.curves["strategy"] == name].sort_values("step")
+        yield f"{name} ({what})", rows
+
+
+def title(comparison: Comparison) -> tuple[str, str]:
+    """The chart's title and subtitle.
+
+    >>> from peerweave.spread.strategies import _example, compare
+    >>> title(compare(_example(), ["hubs"], 1, runs=20, steps=6))[0]
+    'How far the practice spreads in 6 weeks: 1 seed (14% of people) per strategy'
+    """
+    k = comparison.k
+    share = f" ({k / comparison.population:.0%} of people)" if comparison.population else ""
+    head = (
+        f"How far the practice spreads in {comparison.steps} weeks: "
+        f"{k:,} seed{'' if k == 1 else 's'}{share} per strategy"
+    )
+    sub = (
+        f"{describe(comparison.model)} · {comparison.population:,} people · "
+        f"{comparison.runs:,} simulated runs · line = mean, band = 5–95% of runs"
+    )
+    return head, sub
+
+
+def forecast_png(comparison: Comparison, path: str | Path, *, dpi: int = 150) -> Path:
+    """Draw the adoption curves of ``comparison`` to ``path`` (PNG, SVG or PDF by extension).
+
+    >>> import tempfile
+    >>> from peerweave.spread.strategies import _example, compare
+    >>> c = compare(_example(), ["hubs", "random"], 1, runs=20, steps=6)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = forecast_png(c, Path(d) / "forecast.png")
+    ...     out.read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    path = Path(path)
+    steps, population = comparison.steps, max(comparison.population, 1)
+    fig = Figure(figsize=(11, 6.2), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    top = float(comparison.curves["p95"].max()) if len(comparison.curves) else 1.0
+    ends: list[tuple[float, str, str]] = []
+    for i, (label, rows) in enumerate(_series(comparison)):
+        color = _color(str(rows["strategy"].iloc[0]), i)
+        x = rows["step"].to_numpy()
+        ax.fill_between(x, rows["p05"], rows["p95"], color=color, alpha=0.12, linewidth=0)
+        ax.plot(x, rows["p05"], color=color, alpha=0.45, linewidth=0.7, linestyle="--")
+        ax.plot(x, rows["p95"], color=color, alpha=0.45, linewidth=0.7, linestyle="--")
+        ax.plot(x, rows["mean"], color=color, linewidth=2.4, label=label)
+        last = float(rows["mean"].iloc[-1])
+        ends.append((last, f"{last:,.0f} ({last / population:.0%})", color))
+    for week, text in MARKS:
+        if week <= steps:
+            ax.axvline(week, color="#444444", linestyle=":", linewidth=1, zorder=0)
+            ax.annotate(
+                text,
+                (week, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(-4, -4),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=9,
+                color="#444444",
+            )
+    # end labels, pushed apart so that close curves stay readable
+    gap = 0.045 * max(top, 1.0)
+    placed: list[float] = []
+    for value, text, color in sorted(ends, reverse=True):
+        y = min([value, *[p - gap for p in placed]]) if placed else value
+        placed.append(y)
+        ax.annotate(
+            text,
+            (steps, value),
+            xytext=(steps + 0.012 * max(steps, 1) * 2, y),
+            textcoords="data",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color=color,
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.6, "alpha": 0.6},
+        )
+    ax.set_xlim(0, steps * 1.13 + 0.5)
+    ax.set_ylim(0, top * 1.08 + 1)
+    ax.set_xlabel("weeks after the seeds are briefed", fontsize=11)
+    ax.set_ylabel("colleagues who have adopted", fontsize=11)
+    ax.set_xticks(
+        [
+            t
+            for t in MaxNLocator(nbins=14, integer=True, steps=[1, 2, 4, 5, 10]).tick_values(
+                0, steps
+            )
+            if 0 <= t <= steps
+        ]
+    )
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+    def to_share(v: Any) -> Any:
+        return 100 * np.asarray(v, dtype=np.float64) / population
+
+    def to_people(s: Any) -> Any:
+        return np.asarray(s, dtype=np.float64) * population / 100
+
+    share = ax.secondary_yaxis("right", functions=(to_share, to_people))
+    share.set_ylabel("share of the organization", fontsize=11)
+    share.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top",):
+        ax.spines[side].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=min(len(labels), 3) or 1,
+        fontsize=10,
+        frameon=False,
+    )
+    head, sub = title(comparison)
+    fig.suptitle(head, fontsize=15, fontweight="bold", x=0.01, ha="left")
+    ax.set_title(sub, fontsize=9.5, color="#555555", loc="left")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path
+
+
+def _band(values: npt.ArrayLike) -> list[float]:
+    return [float(v) for v in np.asarray(values, dtype=np.float64)]
+
+
+def forecast_html(comparison: Comparison, path: str | Path) -> Path:
+    """Write the adoption curves as an interactive HTML page (plotly embedded: works offline).
+
+    >>> import tempfile
+    >>> from peerweave.spread.strategies import _example, compare
+    >>> c = compare(_example(), ["hubs"], 1, runs=20, steps=6)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     text = forecast_html(c, Path(d) / "forecast.html").read_text()
+    >>> "How far the practice spreads" in text, "<script" in text
+    (True, True)
+    """
+    import plotly.graph_objects as go
+
+    path = Path(path)
+    population = max(comparison.population, 1)
+    fig = go.Figure()
+    for i, (label, rows) in enumerate(_series(comparison)):
+        color = _color(str(rows["strategy"].iloc[0]), i)
+        x = rows["step"].tolist()
+        group = str(rows["strategy"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_band(rows["p95"]),
+                mode="lines",
+                line={"width": 0, "color": color},
+                legendgroup=group,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_band(rows["p05"]),
+                mode="lines",
+                line={"width": 0, "color": color},
+                fill="tonexty",
+                fillcolor=_rgba(color, 0.15),
+                legendgroup=group,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        custom = np.column_stack(
+            [rows["p05"], rows["p95"], 100 * rows["mean"].to_numpy() / population]
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_band(rows["mean"]),
+                mode="lines",
+                name=label,
+                legendgroup=group,
+                line={"width": 3, "color": color},
+                customdata=custom,
+                hovertemplate=(
+                    "week %{x}: <b>%{y:,.0f}</b> adopters (%{customdata[2]:.1f}%)"
+                    "<br>5–95% of runs: %{customdata[0]:,.0f} to %{customdata[1]:,.0f}"
+                    f"<extra>{group}</extra>"
+                ),
+            )
+        )
+    for week, text in MARKS:
+        if week <= comparison.steps:
+            fig.add_vline(
+                x=week,
+                line={"dash": "dot", "color": "#777777", "width": 1},
+                annotation_text=text,
+                annotation_position="top left",
+            )
+    head, sub = title(comparison)
+    fig.update_layout(
+        title={"text": f"<b>{head}</b><br><sup>{sub}</sup>", "x": 0.01},
+        xaxis_title="weeks after the seeds are briefed",
+        yaxis_title="colleagues who have adopted",
+        template="plotly_white",
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.18},
+        margin={"t": 90},
+    )
+    fig.update_yaxes(rangemode="tozero", tickformat=",")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True, full_html=True)
+    return path
+
+
+def _rgba(color: str, alpha: float) -> str:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
