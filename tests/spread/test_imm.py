@@ -12,8 +12,9 @@ import numpy.typing as npt
 import pandas as pd
 import pytest
 
-from peerweave.errors import ConstraintError
+from peerweave.errors import ConstraintError, PeerweaveError
 from peerweave.network import OrgGraph
+from peerweave.spread import imm
 from peerweave.spread.imm import ChampionSelection, _twins, select_champions
 from peerweave.spread.model import arc_probabilities, lt_weights
 
@@ -470,3 +471,13 @@ def test_degenerate_graphs(small: OrgGraph) -> None:
     assert select_champions(nobody, 0).positions.tolist() == []
     with pytest.raises(ConstraintError):
         select_champions(nobody, 1)
+
+
+def test_a_run_too_big_for_memory_says_what_to_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imm, "MEMORY_SHARE", 1e-7)
+    clique = _graph(12, list(itertools.combinations(range(12), 2)))
+    with pytest.raises(PeerweaveError, match="spreads to a large part") as err:
+        select_champions(clique, 2, prob="uniform:0.9")
+    assert "GiB of reverse-reachable sets" in str(err.value)
+    with pytest.raises(PeerweaveError, match="raise epsilon"):
+        select_champions(_graph(12, []), 2)

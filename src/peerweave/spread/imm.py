@@ -982,7 +982,10 @@ def select_champions(
         ``exclude`` or the opted-out, minimums adding up to more than ``k``, a minimum larger
         than its group's eligible people, ``at_least > at_most``...
     PeerweaveError
-        The run would need more than ``MAX_RR_SETS`` RR sets (raise ``epsilon``).
+        The run would need more than ``MAX_RR_SETS`` RR sets, or more memory than
+        ``MEMORY_SHARE`` of what is available; the message says what to change (raise
+        ``epsilon``; under a supercritical cascade, where a random person is reached from a
+        large share of the organization, lower the probabilities).
     ValueError
         A malformed argument (``k < 0``, ``epsilon`` outside ``(0, 1)``, unknown model...).
 
@@ -1073,33 +1076,53 @@ def select_champions(
     beta = math.sqrt(_E1 * (log_c + ell1 * log_n + math.log(2.0)))
     lam_star = 2.0 * n_r * (_E1 * alpha + beta) ** 2 / epsilon**2
 
-    # sampling phase (Tang et al. Algorithm 2): a lower bound LB of the optimum
-    lower = 1.0
-    sample = _Sample(inf, _stream_key(seed, 0), threads)
-    for i in range(1, max(1, math.floor(math.log2(max(n_r, 1))))):
-        x = n_r / 2.0**i
-        theta_i = math.ceil(lam_prime / x)
-        if theta_i > MAX_RR_SETS:
-            break
-        sample.grow(theta_i)
-        _, _, hit = sample.select(forced, candidate, k, limits)
-        estimate = n_r * hit / sample.count
-        if estimate >= (1.0 + eps1) * x:
-            lower = estimate / (1.0 + eps1)
-            break
-    mean = sample.mean
-    del sample
-    lower = max(lower, float(k))  # every champion adopts: OPT ≥ k
+    budget = _memory_budget()
+    try:
+        # sampling phase (Tang et al. Algorithm 2): a lower bound LB of the optimum
+        lower = 1.0
+        sample = _Sample(inf, _stream_key(seed, 0), threads, budget)
+        for i in range(1, max(1, math.floor(math.log2(max(n_r, 1))))):
+            x = n_r / 2.0**i
+            theta_i = math.ceil(lam_prime / x)
+            if theta_i > MAX_RR_SETS:
+                break
+            sample.grow(theta_i)
+            _, _, hit = sample.select(forced, candidate, k, limits)
+            estimate = n_r * hit / sample.count
+            if estimate >= (1.0 + eps1) * x:
+                lower = estimate / (1.0 + eps1)
+                break
+        mean = sample.mean
+        del sample
+        lower = max(lower, float(k))  # every champion adopts: OPT ≥ k
 
-    # final phase: θ fresh RR sets, independent of the ones above (Chen 2018)
-    theta = max(1, math.ceil(lam_star / lower))
-    if theta > MAX_RR_SETS:
+        # final phase: θ fresh RR sets, independent of the ones above (Chen 2018)
+        theta = max(1, math.ceil(lam_star / lower))
+        if theta > MAX_RR_SETS:
+            raise PeerweaveError(
+                f"choosing {k} champions among {n_r} people at ε = {epsilon:g} needs "
+                f"{theta:,} reverse-reachable sets, more than {MAX_RR_SETS:,}; raise epsilon"
+            )
+        final = _Sample(inf, _stream_key(seed, 1), threads, budget, mean)
+        final.grow(theta)
+    except _OverBudget as over:
+        share = over.mean / n_r
+        if share > 0.01:
+            advice = (
+                f"a colleague is reached, on average, from {over.mean:,.0f} people "
+                f"({share:.0%} of those who can adopt): the cascade spreads to a large part "
+                "of the organization from almost anyone, so the choice of champions matters "
+                f"little under these probabilities; use smaller ones (than {prob_text!r}), "
+                "the lt model, or raise epsilon"
+            )
+        else:
+            advice = "raise epsilon (twice the epsilon needs a quarter of the sets) or lower k"
         raise PeerweaveError(
-            f"choosing {k} champions among {n_r} people at ε = {epsilon:g} needs {theta:,} "
-            f"reverse-reachable sets, more than {MAX_RR_SETS:,}; raise epsilon"
-        )
-    final = _Sample(inf, _stream_key(seed, 1), threads, mean)
-    final.grow(theta)
+            f"choosing {k} champions among {n_r} people under {model} with {prob_text!r} "
+            f"would need about {over.needed / 2**30:,.1f} GiB of reverse-reachable sets, more "
+            f"than the {budget / 2**30:,.1f} GiB allowed ({MEMORY_SHARE:.0%} of the memory "
+            f"available); {advice}"
+        ) from None
     chosen, gains, hit = final.select(forced, candidate, k, limits)
     if len(chosen) < k:  # cannot happen after _check_constraints; kept as a safeguard
         raise ConstraintError(f"only {len(chosen)} of {k} champions could be chosen")
