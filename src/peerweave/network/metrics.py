@@ -235,7 +235,7 @@ def leiden(
             objective_function="modularity",
             weights="weight",
             resolution=resolution,
-            n_iterations=-1,
+            n_iterations=2,  # igraph's default; iterating to convergence took 15 min at 1M people
         )
     finally:
         ig.set_random_number_generator(random)  # igraph's default: the random module
