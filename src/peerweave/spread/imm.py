@@ -50,8 +50,9 @@ eligible people not forced in):
       α = \sqrt{ℓ' \log n + \log 2},\quad
       β = \sqrt{(1 - 1/e)(\log C + ℓ' \log n + \log 2)};
 
-  **θ fresh RR sets are drawn, independent of the sampling phase** (Chen 2018, first
-  workaround), and the champions are chosen greedily on them. In the original IMM the final
+  **θ fresh RR sets are drawn, independent of the sampling phase** (the fix Chen 2018
+  proposes: regenerate the RR sets of the final selection), and the champions are chosen
+  greedily on them. In the original IMM the final
   sets reuse the sampling phase's, so ``θ`` is a random variable that depends on the very
   sets it counts and the martingale bound the proof invokes does not apply (Chen 2018);
   with fresh sets ``θ`` is fixed given the first phase and the Chernoff bounds of Tang et
@@ -76,8 +77,14 @@ SplitMix64 stream (Steele, Lea & Flood 2014), seeded from ``(seed, f, i)``; sets
 parallel over chunks (Numba), so the result does not depend on the number of threads.
 
 **Memory.** Members of RR sets and the inverted index are ``int32`` (8 bytes per member in
-all), set offsets ``int64``; the two phases never coexist. The peak is about
-``θ · (12 + 8 · mean RR set size)`` bytes plus the graph.
+all); per set, its size (``int32``), offset (``int64``) and a covered flag; the two phases
+never coexist. The peak is about ``θ · (17 + 8 · mean RR set size)`` bytes plus the graph
+and ``8 n`` bytes per thread. The mean RR set size is the mean reach of one random seed:
+small when cascades die out (weighted cascade: about 15 on a synthetic organization), a
+large share of ``n`` when they are supercritical. Before growing the sample, and after each
+batch of sets, the projected need is compared with ``MEMORY_SHARE`` of the memory available
+at the start; a run that would not fit stops with a :class:`~peerweave.errors.PeerweaveError`
+saying what to change (a larger ε, smaller probabilities).
 
 References
 ----------
@@ -148,6 +155,7 @@ MEMORY_SHARE = 0.7
 _CHUNK_MEMBERS = 1 << 24
 _E1 = 1.0 - 1.0 / math.e
 _AHEAD = 4  # how many places ahead in a BFS queue the kernel prefetches rows
+_AHEAD_MEMBERS = 16  # how many members ahead the inverted index prefetches
 
 
 # ---------------------------------------------------------------------------------- kernels
@@ -414,13 +422,18 @@ def _invert(
     A parallel counting sort: the sets are cut into ``threads`` contiguous chunks; each
     counts its members per person, the counts become per-chunk write cursors (chunk ``c``
     writes after chunks ``< c`` in every person's list), and each chunk fills its part.
+    Both passes read ``members`` in order and prefetch the counters (and list slots) of the
+    members ``_AHEAD_MEMBERS`` places ahead: the random accesses are what costs.
     """
     n_sets = set_ptr.shape[0] - 1
     chunks = max(1, min(threads, n_sets))
     cursor = np.zeros((chunks, n), dtype=np.int64)
     for c in numba.prange(chunks):
         row = cursor[c]
-        for q in range(set_ptr[c * n_sets // chunks], set_ptr[(c + 1) * n_sets // chunks]):
+        hi = set_ptr[(c + 1) * n_sets // chunks]
+        for q in range(set_ptr[c * n_sets // chunks], hi):
+            if q + _AHEAD_MEMBERS < hi:
+                _prefetch(row, members[q + _AHEAD_MEMBERS])
             row[members[q]] += 1
     ptr = np.zeros(n + 1, dtype=np.int64)
     for v in range(n):
@@ -433,11 +446,18 @@ def _invert(
     sets = np.empty(set_ptr[n_sets], dtype=np.int32)
     for c in numba.prange(chunks):
         row = cursor[c]
-        for s in range(c * n_sets // chunks, (c + 1) * n_sets // chunks):
-            for q in range(set_ptr[s], set_ptr[s + 1]):
-                v = members[q]
-                sets[row[v]] = s
-                row[v] += 1
+        s = c * n_sets // chunks
+        hi = set_ptr[(c + 1) * n_sets // chunks]
+        for q in range(set_ptr[s], hi):
+            while q >= set_ptr[s + 1]:
+                s += 1
+            if q + 2 * _AHEAD_MEMBERS < hi:
+                _prefetch(row, members[q + 2 * _AHEAD_MEMBERS])
+            if q + _AHEAD_MEMBERS < hi:
+                _prefetch(sets, row[members[q + _AHEAD_MEMBERS]])
+            v = members[q]
+            sets[row[v]] = s
+            row[v] += 1
     return ptr, sets
 
 
@@ -919,9 +939,9 @@ def _guarantee(
     if ratio <= 0:
         return f"none: {head} is not positive at ε = {epsilon:g}; lower epsilon"
     return (
-        f"{head}{scope} with probability ≥ 1 − 1/n^ℓ: expected reach at least {ratio:.1%} of "
-        f"the best possible under the {model.upper()} model, with probability ≥ "
-        f"1 − {n}^-{ell:g} (ε = {epsilon:g}, ℓ = {ell:g}, n = {n} people who can adopt)"
+        f"{head}{scope} with probability ≥ 1 − 1/n^ℓ (ε = {epsilon:g}, ℓ = {ell:g}, n = {n} "
+        f"people who can adopt): expected reach at least {ratio:.1%} of the best possible "
+        f"under the {model.upper()} model"
     )
 
 
