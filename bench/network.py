@@ -14,11 +14,11 @@ sampled people against peerweave's values for them. networkx has no Leiden: its 
 timed instead and the two modularities are shown. Numba uses both cores; networkx one.
 
 Part 2 (``--large``): 1,000,000 people and about 22 million directed ties, the full suite
-with sampled betweenness; the time (wall clock, and CPU time of all threads: on a busy machine the wall clock
-stretches, the CPU time much less) and peak memory of every stage. The peak is the
-process's high-water mark (``VmHWM``), reset before each stage by writing ``5`` to
-``/proc/self/clear_refs``. The people and ties are cached as Parquet under ``bench/.cache``
-so that reruns skip the generation and the aggregation.
+with sampled betweenness; the time (wall clock, and the CPU time of all threads: on a busy
+machine the wall clock stretches, the CPU time much less) and peak memory of every stage.
+The peak is the process's high-water mark (``VmHWM``), reset before each stage by writing
+``5`` to ``/proc/self/clear_refs``. The people and ties are cached as Parquet under
+``bench/.cache`` so that reruns skip the generation and the aggregation.
 
     python bench/network.py                # both parts
     python bench/network.py --quick        # smoke run: 3,000 people, then 60,000
@@ -185,7 +185,8 @@ def small(n_people: int, seed: int, n_sources: int, n_nodes: int) -> None:
 
     # networkx refuses a disconnected graph here (AmbiguousSolution): run it on the largest
     # connected component, where peerweave's leading eigenvector lives too
-    giant = np.sort(graph.index.get_indexer(list(max(nx.connected_components(U), key=len))))
+    largest: set[Any] = max(nx.connected_components(U), key=lambda c: len(c))
+    giant = np.sort(graph.index.get_indexer(list(largest)))
     Ug = U.subgraph(ids[giant].tolist()).copy()
     nev, t = timed(lambda: nx.eigenvector_centrality_numpy(Ug, weight="weight"))
     nev_a = np.abs(_values(nev, ids[giant]))
@@ -226,7 +227,7 @@ def small(n_people: int, seed: int, n_sources: int, n_nodes: int) -> None:
 
     ncl, t = timed(lambda: nx.clustering(U))
     gap = _gap(clust, _values(ncl, ids))
-    rows.append(_row("igraph graph (clustering, core, Leiden)", t_ig, None, "-", 0.0, 0.0))
+    rows.append(Row("igraph graph (clustering, core, Leiden)", t_ig, None, "-", "-", None))
     rows.append(_row("clustering", t_cl, t, "measured", gap, 1e-12))
 
     nco, tc = timed(lambda: nx.constraint(U, nodes=node_ids, weight="weight"))
