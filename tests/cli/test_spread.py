@@ -69,9 +69,9 @@ def test_champions_are_shown_with_why_stored_and_exported(db: Path, tmp_path: Pa
         "12 champions (4.8% of the 248 people who can be champions)",
         "why",
         "adds ≈",
-        "expected adopters (IMM estimate)",
+        "expected adopters (OPIM-C estimate)",
         "adopters by week 13 (simulated)",
-        "1/2 − ε",  # group minimums weaken IMM's guarantee
+        "1/2 − ε",  # group minimums weaken the guarantee
         "… and",
         "initiative #1 stored (pilot)",
         "peerweave forecast --initiative 1",
@@ -138,7 +138,7 @@ def test_complex_contagion_champions_are_a_heuristic_judged_by_simulation(db: Pa
     text = flat(out)
     assert "clustered seeding (heuristic)" in text and "fellow seed" in text
     assert "none (clustered-seeding heuristic" in text
-    assert "IMM estimate" not in text
+    assert "OPIM-C estimate" not in text
     with Workspace.open(str(db)) as ws:
         row = ws.initiatives().iloc[0]
     assert row["model"] == "complex" and row["estimated_reach"] > 0

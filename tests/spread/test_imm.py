@@ -215,7 +215,8 @@ def test_estimated_reach_matches_exact_on_directed_probabilities(model: str) -> 
         ("lt", "tie-weight", 4),
     ],
 )
-def test_small_graphs_against_brute_force(model: str, prob: str, seed: int) -> None:
+@pytest.mark.parametrize("method", ["opim-c", "imm"])
+def test_small_graphs_against_brute_force(model: str, prob: str, seed: int, method: str) -> None:
     rng = np.random.default_rng(seed)
     n = 10
     edges = _random_graph(rng, n, 8 if model == "ic" else 12)
@@ -223,13 +224,29 @@ def test_small_graphs_against_brute_force(model: str, prob: str, seed: int) -> N
     g = _graph(n, edges, weights)
     sigma = (_exact_ic if model == "ic" else _exact_lt)(g, prob)
     for k in (1, 2, 3):
-        pick = select_champions(g, k, model=model, prob=prob, epsilon=0.1, seed=seed)
+        pick = select_champions(g, k, model=model, prob=prob, epsilon=0.1, seed=seed, method=method)  # type: ignore[arg-type]
         got, best = sigma(pick.positions.tolist()), _best(sigma, range(n), k)
         assert len(set(pick.positions.tolist())) == k
         assert got >= (E1 - 0.1) * best - 1e-9  # the guarantee
         assert got >= 0.95 * best  # and in practice: near optimal on these graphs
         assert pick.estimated_reach == pytest.approx(got, rel=0.1)
         assert pick.marginal_gain.sum() == pytest.approx(pick.estimated_reach)
+        assert pick.method == method
+        if method == "opim-c":  # certified on the instance, never below the target
+            assert pick.achieved is not None and E1 - 0.1 <= pick.achieved <= 1.0
+        else:
+            assert pick.achieved is None
+
+
+def test_opim_c_certifies_with_fewer_sets_than_imm() -> None:
+    rng = np.random.default_rng(3)
+    g = _graph(400, _random_graph(rng, 400, 1200))
+    opim = select_champions(g, 10, seed=1)
+    full = select_champions(g, 10, seed=1, method="imm")
+    assert opim.rr_sets < full.rr_sets
+    assert opim.achieved is not None and opim.achieved >= E1 - 0.1
+    assert "certified on this organization" in opim.guarantee
+    assert opim.estimated_reach == pytest.approx(full.estimated_reach, rel=0.1)
 
 
 def test_forced_inclusion_is_relative_to_the_best_completion() -> None:
@@ -246,7 +263,8 @@ def test_forced_inclusion_is_relative_to_the_best_completion() -> None:
 
 # ------------------------------------------------------------------------- (2) CELF reference
 @pytest.mark.parametrize(("model", "prob"), [("ic", "weighted-cascade"), ("lt", "tie-weight")])
-def test_against_monte_carlo_celf_on_fifty_people(model: str, prob: str) -> None:
+@pytest.mark.parametrize("method", ["opim-c", "imm"])
+def test_against_monte_carlo_celf_on_fifty_people(model: str, prob: str, method: str) -> None:
     rng = np.random.default_rng(11)
     n = 50
     edges = _random_graph(rng, n, 90)
@@ -255,7 +273,7 @@ def test_against_monte_carlo_celf_on_fifty_people(model: str, prob: str) -> None
     test = _sampled(g, model, prob, worlds=3000, seed=2)
     k = 4
     celf = _celf(train, list(range(n)), k)
-    pick = select_champions(g, k, model=model, prob=prob, seed=5)
+    pick = select_champions(g, k, model=model, prob=prob, seed=5, method=method)  # type: ignore[arg-type]
     ours, theirs = test(pick.positions.tolist()), test(celf)
     assert ours >= (E1 - 0.1) * theirs
     assert ours >= 0.93 * theirs
@@ -457,8 +475,11 @@ def test_degenerate_graphs(small: OrgGraph) -> None:
     empty = select_champions(small, 0)
     assert empty.positions.tolist() == [] and empty.estimated_reach == 0.0
     lonely = _graph(4, [])
-    pick = select_champions(lonely, 2, seed=1)
+    pick = select_champions(lonely, 2, seed=1, method="imm")
     assert pick.positions.tolist() == [0, 1]  # no ties: reach = the champions; ties → lower
+    assert pick.estimated_reach == pytest.approx(2.0, rel=0.1)
+    pick = select_champions(lonely, 2, seed=1)  # OPIM-C: any two people are optimal
+    assert len(set(pick.positions.tolist())) == 2
     assert pick.estimated_reach == pytest.approx(2.0, rel=0.1)
     everyone = select_champions(small, 5, include=np.array([4, 3]))
     assert everyone.positions.tolist()[:2] == [4, 3] and len(everyone.positions) == 5
@@ -481,3 +502,5 @@ def test_a_run_too_big_for_memory_says_what_to_change(monkeypatch: pytest.Monkey
     assert "GiB of reverse-reachable sets" in str(err.value)
     with pytest.raises(PeerweaveError, match="raise epsilon"):
         select_champions(_graph(12, []), 2)
+    with pytest.raises(PeerweaveError, match="spreads to a large part"):
+        select_champions(clique, 2, prob="uniform:0.9", method="imm")

@@ -239,7 +239,7 @@ def test_unknown_strategy() -> None:
         seed_set(org(10), "viral", 1)
 
 
-def test_champions_ic_is_imm_with_its_guarantee_and_reasons() -> None:
+def test_champions_ic_is_opim_c_with_its_guarantee_and_reasons() -> None:
     g = star_and_path()
     seeds = seed_set(g, "champions", 2, model=SpreadModel(prob="uniform:1"))
     first, second = ids(g, seeds)
@@ -249,7 +249,7 @@ def test_champions_ic_is_imm_with_its_guarantee_and_reasons() -> None:
     assert seeds.estimated_reach == pytest.approx(10, abs=0.5)
     assert seeds.marginal_gain[0] == pytest.approx(6, abs=0.5)
     assert seeds.reasons[0] == "adds ≈6.0 expected adopters; 5 contacts in 1 department"
-    assert "IMM" in seeds.method
+    assert "OPIM-C" in seeds.method
 
 
 def test_champions_lt_uses_the_lt_model() -> None:

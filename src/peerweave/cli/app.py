@@ -890,7 +890,7 @@ def _print_champions(result: ChampionsResult, top: int) -> None:
     population = result.population
     if not result.seeds.heuristic and not pd.isna(result.estimated_reach):
         facts.add_row(
-            "expected adopters (IMM estimate)",
+            "expected adopters (OPIM-C estimate)",
             f"{result.estimated_reach:,.0f} ({_pct(result.estimated_reach / max(population, 1))} "
             "of the organization) once the spread has run its course",
         )
@@ -939,7 +939,7 @@ def champions(
     model: ModelOption = "ic",
     prob: ProbOption = None,
     eps: Annotated[
-        float, typer.Option("--eps", help="IMM accuracy ε: within (1 − 1/e − ε) of the best.")
+        float, typer.Option("--eps", help="Accuracy ε: within (1 − 1/e − ε) of the best (OPIM-C).")
     ] = 0.1,
     include: IdsOption = None,
     exclude: IdsOption = None,
@@ -962,7 +962,7 @@ def champions(
         bool, typer.Option("--no-save", help="Show the champions; store nothing.")
     ] = False,
 ) -> None:
-    """Choose peer champions for a practice to spread (IMM), with why; store the initiative."""
+    """Choose peer champions for a practice to spread (OPIM-C), with why; store the initiative."""
     with console.status("choosing champions…"):
         result = _with_workspace(
             ctx,
@@ -1136,7 +1136,7 @@ def forecast(
     runs: Annotated[int, typer.Option(help="Simulated runs per strategy.")] = 1000,
     steps: Annotated[int, typer.Option(help="Weeks simulated.")] = 26,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed, the same forecast.")] = 0,
-    eps: Annotated[float, typer.Option("--eps", help="IMM accuracy ε for champions.")] = 0.1,
+    eps: Annotated[float, typer.Option("--eps", help="OPIM-C accuracy ε for champions.")] = 0.1,
     initiative: Annotated[
         int | None,
         typer.Option(help="Use the champions stored in this initiative.", show_default=False),

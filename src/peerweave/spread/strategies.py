@@ -1030,7 +1030,9 @@ def _champions_imm(
         marginal_gain=np.asarray(selection.marginal_gain, dtype=np.float64),
         estimated_reach=float(selection.estimated_reach),
         guarantee=selection.guarantee,
-        method=f"influence maximization (IMM, {kind.upper()}, ε = {epsilon:g})",
+        method=(
+            f"influence maximization ({selection.method.upper()}, {kind.upper()}, ε = {epsilon:g})"
+        ),
         notes=notes,
         selection=selection,
     )
