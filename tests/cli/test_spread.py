@@ -152,7 +152,10 @@ def test_complex_contagion_champions_are_a_heuristic_judged_by_simulation(db: Pa
         (("--k", "lots"), "'lots' is not a number of people or a share"),
         (("--per", "department"), "'department' is not ATTRIBUTE:NUMBER"),
         (("--per", "department:1", "--at-most", "location:3"), "limit one attribute"),
-        (("--per", "department:5", "--k", "10"), "need 31 champions but k = 10"),
+        (
+            ("--per", "department:5", "--k", "10"),
+            "need 31 seeds (volunteers counted) but the budget is 10: raise --k",
+        ),
         (("--model", "sir"), "--model: unknown model 'sir'"),
         (("--prob", "uniform:2"), "--prob: bad probability"),
         (("--include", "ghost"), "--include: 1 id is not a current person (ghost)"),

@@ -438,6 +438,34 @@ def _limits(graph: OrgGraph, limits: GroupLimits | None, can_seed: BoolArray) ->
     return _Groups(codes, labels, at_least, at_most, tuple(notes), attribute)
 
 
+def _check_budget(groups: _Groups, k: int, forced: IntArray, can_seed: BoolArray) -> None:
+    """Raise :class:`ConstraintError` when the group limits cannot fit a budget of ``k``."""
+    n_codes, attribute = len(groups.labels), groups.attribute
+    forced_count = np.bincount(groups.codes[forced], minlength=n_codes)
+    over = forced_count > groups.at_most
+    if over.any():
+        g = int(np.flatnonzero(over)[0])
+        raise ConstraintError(
+            f"{int(forced_count[g])} volunteers are in {attribute} {groups.labels[g]!r} but at "
+            f"most {int(groups.at_most[g])} seeds per {attribute} are allowed: raise --at-most "
+            "or include fewer"
+        )
+    needed = int(np.maximum(groups.at_least, forced_count).sum())
+    if needed > k:
+        raise ConstraintError(
+            f"at least {int(groups.at_least.max())} seeds per {attribute} need {needed:,} "
+            f"seeds (volunteers counted) but the budget is {k:,}: raise --k or lower --per"
+        )
+    pool = np.bincount(groups.codes[can_seed], minlength=n_codes)
+    room = int(np.minimum(groups.at_most, pool).sum())
+    if room < k:
+        raise ConstraintError(
+            f"at most {int(groups.at_most[:-1].min())} seeds per {attribute} leave only "
+            f"{room:,} people to seed, fewer than the budget of {k:,}: "
+            "raise --at-most or lower --k"
+        )
+
+
 def _pick(order: IntArray, k: int, forced: IntArray, groups: _Groups | None) -> IntArray:
     """The first ``k`` of ``order`` after ``forced``, honouring the group limits."""
     candidates = order[~np.isin(order, forced)]
@@ -447,21 +475,7 @@ def _pick(order: IntArray, k: int, forced: IntArray, groups: _Groups | None) -> 
     attribute, labels = groups.attribute, groups.labels
     n_codes = len(labels)
     forced_count = np.bincount(groups.codes[forced], minlength=n_codes)
-    over = forced_count > groups.at_most
-    if over.any():
-        g = int(np.flatnonzero(over)[0])
-        raise ConstraintError(
-            f"{int(forced_count[g])} volunteers are in {attribute} {labels[g]!r} but at most "
-            f"{int(groups.at_most[g])} seeds per {attribute} are allowed: raise --at-most or "
-            "include fewer"
-        )
     need = np.clip(groups.at_least - forced_count, 0, None)
-    if int(need.sum()) > free:
-        raise ConstraintError(
-            f"at least {int(groups.at_least.max())} seeds per {attribute} need "
-            f"{int(need.sum()) + len(forced):,} seeds but the budget is {k:,}: "
-            "raise --k or lower --per"
-        )
     codes = groups.codes[candidates]
     reserved = _cumcount(codes) < need[codes]
     got = np.bincount(codes[reserved], minlength=n_codes)
@@ -926,6 +940,8 @@ def seed_set(
         )
     groups = _limits(graph, limits, can_seed)
     notes = groups.notes if groups is not None else ()
+    if groups is not None:
+        _check_budget(groups, k, forced, can_seed)
 
     if strategy == "champions" and model.kind != "complex":
         return _champions_imm(graph, k, model, can_seed, forced, groups, seed, epsilon, ell, notes)
