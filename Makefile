@@ -38,9 +38,13 @@ pytest: $(VENV)/.dev
 
 ## Benchmarks (not tests): each prints its figures and the ratio to its peer
 bench: $(VENV)/.dev
+	$(PIP) install -e '.[bench]'
 	$(PY) bench/ingest.py
-	$(PY) bench/synthetic.py
+	$(PY) bench/synthetic.py --out bench/.cache/synthetic
 	$(PY) bench/network.py
+	$(PY) bench/spread.py
+	$(PY) bench/spread.py --imm --large
+	$(PY) bench/learning.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info .pytest_cache .mypy_cache .ruff_cache

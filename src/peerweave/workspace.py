@@ -33,24 +33,37 @@ from peerweave.store import (
     PeopleChanges,
     Store,
     StoreStatus,
+    add_feedback,
     add_people_stubs,
+    add_sessions,
+    endorse,
     list_analysis_runs,
     list_initiatives,
+    list_rounds,
     load_champions,
+    load_endorsements,
+    load_feedback,
     load_people,
     load_person_metrics,
+    load_sessions,
     load_skills,
     load_ties,
+    mark_applied,
     record_import,
     save_analysis,
     save_initiative,
     save_people,
+    save_round,
     save_skills,
     save_ties,
+    set_status,
     store_status,
+    wish_dates,
 )
 
 if TYPE_CHECKING:  # the analysis stack (Numba, igraph) is imported on first use only
+    from peerweave.learning.health import ProgrammeHealth
+    from peerweave.learning.matching import MatchOptions, MatchRound
     from peerweave.network.analysis import AnalysisOptions, NetworkAnalysis
     from peerweave.network.graph import OrgGraph
     from peerweave.spread.model import SpreadModel
@@ -61,8 +74,12 @@ __all__ = [
     "TABLES",
     "AnalysisResult",
     "ChampionsResult",
+    "FeedbackView",
     "ForecastResult",
+    "HealthResult",
     "ImportResult",
+    "MatchResult",
+    "RecognitionResult",
     "Workspace",
 ]
 
@@ -83,6 +100,8 @@ class ImportResult:
     people_created: int = 0
     ties_saved: int = 0
     skills_saved: int = 0
+    sessions_saved: int = 0
+    feedback_saved: int = 0
     dry_run: bool = False
     notes: tuple[Problem, ...] = field(default_factory=tuple)
 
@@ -102,7 +121,7 @@ class ChampionsResult:
     """Champions chosen (and stored as an initiative unless ``initiative_id`` is ``None``).
 
     ``champions``: ``rank, person_id, name, department, marginal_gain, reason`` (name and
-    department when known). ``estimated_reach`` is IMM's estimate for ``ic`` and ``lt`` and
+    department when known). ``estimated_reach`` is the OPIM-C estimate for ``ic`` and ``lt`` and
     the simulated mean reach for the complex-contagion heuristic; ``simulation`` (when
     ``runs > 0``) the simulated spread from the champions over ``steps`` weeks;
     ``eligible`` the people who could be champions, ``population`` those who can adopt
@@ -131,6 +150,100 @@ class ForecastResult:
     comparison: Comparison
     graph: OrgGraph
     files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """A matching round (``round``) and what became of it.
+
+    ``round_id`` is the stored round (``None`` when not saved); ``session_ids`` the proposed
+    sessions made from its matches; ``served`` the wishes left out because an open or held
+    session already serves them; ``people`` the current people (names, departments) for
+    display; ``files`` what ``export`` wrote; ``notes`` what a reader must know.
+    """
+
+    round_id: int | None
+    round: MatchRound
+    session_ids: tuple[int, ...]
+    served: int
+    people: pd.DataFrame
+    files: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _LearningInputs:
+    """What a matching round and a peer search read from the store."""
+
+    people: pd.DataFrame
+    skills: pd.DataFrame
+    graph: OrgGraph | None
+    sessions: pd.DataFrame
+    ratings: pd.DataFrame
+    busy: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """What ``viewer`` may see of one session's feedback (the double-blind rule).
+
+    ``session`` is the session's row; ``visible`` the feedback rows they may read (their
+    own always, the other side's once both have given theirs or the deadline passed);
+    ``waiting`` the roles whose feedback is given but still hidden from them; ``visible_from``
+    when hidden feedback shows at the latest (the deadline), ``None`` when nothing is hidden.
+    """
+
+    session: pd.Series
+    viewer: str
+    visible: pd.DataFrame
+    waiting: tuple[str, ...]
+    visible_from: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class RecognitionResult:
+    """Seeder credit: ``leaderboard`` (teachers over all skills), ``scores`` (per teacher and
+    skill), ``tree`` (the snowball of ``skill`` when asked), ``people`` for names, ``files``
+    written (the tree's picture) and ``notes``."""
+
+    leaderboard: pd.DataFrame
+    scores: pd.DataFrame
+    tree: pd.DataFrame | None
+    skill: str | None
+    discount: float
+    people: pd.DataFrame
+    files: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """Programme health (``health``, see ``peerweave.learning.health``) and the feedback
+    figures over the whole programme (``feedback``: per role, never per teacher)."""
+
+    health: ProgrammeHealth
+    feedback: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+#: Feedback figures over fewer answers than this are never shown (ratings stay private).
+FEEDBACK_MIN_COUNT = 5
+
+
+def _skill_name(skill: str, option: str = "skill") -> str:
+    """A skill as the inventory stores it (trimmed, folded, lower case); ``InputError`` if empty."""
+    from peerweave.org.skills import normalise_skill
+
+    name = normalise_skill(pd.Series([skill], dtype="string")).iloc[0]
+    if pd.isna(name):
+        raise InputError(option, Problem("the skill is empty", fix="name a skill"))
+    return str(name)
+
+
+def _unmatched_path(path: Path) -> Path:
+    """``matches.csv`` → ``matches.unmatched.csv``, beside it."""
+    return path.with_name(f"{path.stem}.unmatched{path.suffix}")
 
 
 #: Extensions the forecast chart can be written as (an HTML page is written beside it).
@@ -498,11 +611,23 @@ class Workspace:
         *,
         mapping: Mapping[str, str] | None = None,
         sheet: str | None = None,
+        synonyms: PathLike | Mapping[str, str] | None = None,
         dry_run: bool = False,
     ) -> ImportResult:
-        """Import the skills file; each person's earlier skill rows are replaced."""
+        """Import the skills file; each person's earlier skill rows are replaced.
+
+        ``synonyms`` (a file of ``alias, skill`` rows, or a mapping) names each skill one way.
+        """
+        if synonyms is not None and not isinstance(synonyms, Mapping):
+            from peerweave.ingest.skills import read_synonyms
+
+            synonyms = read_synonyms(synonyms)
         load = read_skills(
-            path, people=self.people(include_left=True), mapping=mapping, sheet=sheet
+            path,
+            people=self.people(include_left=True),
+            mapping=mapping,
+            sheet=sheet,
+            synonyms=synonyms,
         )
         if dry_run:
             return ImportResult("skills", (load.report,), dry_run=True)
@@ -680,7 +805,7 @@ class Workspace:
         ``k`` is a number of people or a share of those who can be champions (``"5%"``).
         ``model`` is ``ic``, ``lt`` or ``complex`` (``complex:k=3``, ``ic:delta=0.1``… see
         ``SpreadModel.parse``), ``prob`` the probability mapping (the model's default,
-        tie-weight, when ``None``). IMM picks the champions for ``ic`` and ``lt`` with
+        tie-weight, when ``None``). OPIM-C (influence maximization) picks the champions for ``ic`` and ``lt`` with
         accuracy ``epsilon``; for ``complex`` the clustered-seeding heuristic does, always
         judged by simulation. ``per`` (``"department:1"``) asks at least so many champions
         in every group, ``at_most`` at most so many. ``include`` (volunteers) are chosen
@@ -982,6 +1107,618 @@ class Workspace:
             files.append(forecast_png(comparison, chart))
             files.append(forecast_html(comparison, Path(chart).with_suffix(".html")))
         return ForecastResult(comparison=comparison, graph=graph, files=tuple(files))
+
+    # -- peer learning ------------------------------------------------------------------
+
+    def _ledger(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        with self.store.transaction() as session:
+            return load_sessions(session=session), load_feedback(session=session)
+
+    def _learning_inputs(self) -> _LearningInputs:
+        """People, skills, the graph (``None`` without ties), the ledger, the ratings
+        learners gave and each teacher's open sessions, with notes."""
+        from peerweave.learning.ledger import learner_ratings, open_load
+
+        with self.store.transaction() as session:
+            people = load_people(session=session)
+            skills = load_skills(session=session)
+        if skills.empty:
+            raise InputError(
+                "the database",
+                Problem(
+                    "no skills are stored, so there is nothing to match",
+                    fix="import the skills inventory first: `peerweave import skills FILE`",
+                ),
+            )
+        notes: list[str] = []
+        graph: OrgGraph | None
+        try:
+            graph = self.graph()
+        except InputError:
+            graph = None
+            notes.append(
+                "no ties are stored, so closeness in the network is left out of the score "
+                "(import ties to use it)"
+            )
+        sessions, feedback = self._ledger()
+        return _LearningInputs(
+            people=people,
+            skills=skills,
+            graph=graph,
+            sessions=sessions,
+            ratings=learner_ratings(feedback, sessions),
+            busy=open_load(sessions),
+            notes=tuple(notes),
+        )
+
+    def match(
+        self,
+        options: MatchOptions | None = None,
+        *,
+        save: bool = True,
+        export: PathLike | None = None,
+    ) -> MatchResult:
+        """Run a matching round over every open learning wish, and propose its sessions.
+
+        The stored people, skills, network (``graph``; without ties proximity is left out),
+        the ratings learners gave (``session_feedback`` of role ``learner``) and each
+        teacher's open sessions (proposed or scheduled: they use up capacity) go into
+        ``peerweave.learning.matching.match_round`` with ``options``. Wishes an open or held
+        session already serves are left out. With ``save`` the round (matches, unmatched
+        wishes and why) is stored and each match becomes a ``proposed`` session, in one
+        transaction. ``export`` writes ``learner_id, teacher_id, skill, score`` (CSV,
+        Parquet or JSON by the extension) and the unmatched wishes
+        (``learner_id, skill, reason``) beside it as ``NAME.unmatched.EXT``.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     _ = ws.import_skills("docs/examples/skills.csv")
+        ...     result = ws.match()
+        ...     again = ws.match()
+        >>> result.round.matches[["learner_id", "teacher_id", "skill"]].to_dict("records")
+        [{'learner_id': 'E007', 'teacher_id': 'E005', 'skill': 'sql'}]
+        >>> result.round.unmatched["reason"].tolist()
+        ['nobody teaches public speaking', 'the only python teachers are in your reporting line']
+        >>> result.session_ids, again.served, again.round.summary["wishes"]
+        ((1,), 1, 2)
+        """
+        from dataclasses import asdict
+
+        from peerweave.learning.ledger import unserved_wishes
+        from peerweave.learning.matching import MatchOptions, match_round
+        from peerweave.learning.schema import MATCH_COLUMNS, UNMATCHED_COLUMNS
+
+        if export is not None:
+            _check_table_path(Path(export))
+        options = options or MatchOptions()
+        given = self._learning_inputs()
+        people, skills, graph, notes = given.people, given.skills, given.graph, given.notes
+        open_skills = unserved_wishes(skills, given.sessions)
+        served = int((skills["wants_to_learn"] & ~open_skills["wants_to_learn"]).sum())
+        result = match_round(
+            people, open_skills, graph, ratings=given.ratings, busy=given.busy, options=options
+        )
+        if served:
+            notes = (
+                *notes,
+                f"{served:,} wishes already have an open or held session and are not matched again",
+            )
+        round_id = None
+        ids: tuple[int, ...] = ()
+        if save:
+            params: dict[str, object] = {
+                k: (str(v) if k == "on" and v is not None else v)
+                for k, v in asdict(options).items()
+            }
+            params["graph"] = graph is not None
+            summary = {**result.summary, "served": served}
+            with self.store.transaction() as session:
+                round_id = save_round(
+                    session=session,
+                    matches=result.matches,
+                    unmatched=result.unmatched,
+                    params=params,
+                    summary=summary,
+                )
+                wished = wish_dates(session=session).rename(columns={"person_id": "learner_id"})
+                proposed = result.matches[["learner_id", "teacher_id", "skill"]].merge(
+                    wished, on=["learner_id", "skill"], how="left"
+                )
+                proposed["round_id"] = round_id
+                new_ids = add_sessions(
+                    session=session, sessions=proposed, source=f"matching round #{round_id}"
+                )
+            ids = tuple(int(i) for i in new_ids)
+        files: list[Path] = []
+        if export is not None:
+            path = Path(export)
+            write_table(path, result.matches[list(MATCH_COLUMNS)])
+            write_table(_unmatched_path(path), result.unmatched[list(UNMATCHED_COLUMNS)])
+            files += [path, _unmatched_path(path)]
+        return MatchResult(
+            round_id=round_id,
+            round=result,
+            session_ids=ids,
+            served=served,
+            people=people,
+            files=tuple(files),
+            notes=notes,
+        )
+
+    def rounds(self) -> pd.DataFrame:
+        """Stored matching rounds, newest first (see ``list_rounds``).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.rounds().empty
+        True
+        """
+        with self.store.transaction() as session:
+            return list_rounds(session=session)
+
+    def peers(
+        self,
+        person: str,
+        skill: str,
+        *,
+        options: MatchOptions | None = None,
+        limit: int = 10,
+    ) -> pd.DataFrame:
+        """The best peer teachers of ``skill`` for ``person``, ranked, with reasons.
+
+        ``peerweave.learning.peers.find_peers`` on the stored people, skills, network,
+        ratings and open sessions; the same score as a matching round. An empty frame's
+        ``attrs["explanation"]`` says why nobody fits.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     _ = ws.import_skills("docs/examples/skills.csv")
+        ...     ws.peers("E007", "SQL")[["rank", "teacher_id", "level"]]
+           rank teacher_id  level
+        0     1       E005      3
+        """
+        from peerweave.learning.matching import MatchOptions
+        from peerweave.learning.peers import find_peers
+
+        given = self._learning_inputs()
+        return find_peers(
+            str(person),
+            skill,
+            given.people,
+            given.skills,
+            given.graph,
+            ratings=given.ratings,
+            busy=given.busy,
+            options=options or MatchOptions(),
+            limit=limit,
+        )
+
+    def sessions(
+        self,
+        *,
+        person: str | None = None,
+        status: str | None = None,
+        skill: str | None = None,
+        include_opted_out: bool = False,
+    ) -> pd.DataFrame:
+        """Stored sessions (``SESSION_COLUMNS``), optionally of one person, status or skill.
+
+        Sessions with someone who opted out are left out unless ``include_opted_out``.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.sessions().columns.tolist()[:5]
+        ['session_id', 'learner_id', 'teacher_id', 'skill', 'status']
+        """
+        from peerweave.learning.schema import SESSION_STATUSES
+
+        if status is not None and status not in SESSION_STATUSES:
+            raise InputError(
+                "--status",
+                Problem(f"no status {status!r}", fix=f"choose {', '.join(SESSION_STATUSES)}"),
+            )
+        with self.store.transaction() as session:
+            found = load_sessions(
+                session=session,
+                person_id=person,
+                status=status,
+                skill=None if skill is None else _skill_name(skill, "--skill"),
+            )
+            people = load_people(session=session, include_left=True)
+        if include_opted_out:
+            return found
+        return found[~self._opted_out_rows(found, people)].reset_index(drop=True)
+
+    @staticmethod
+    def _opted_out_rows(sessions: pd.DataFrame, people: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        out = pd.Index(people.loc[people["opted_out"].astype(bool), "person_id"].astype(str))
+        return np.asarray(
+            sessions["learner_id"].isin(out) | sessions["teacher_id"].isin(out), dtype=bool
+        )
+
+    def add_session(
+        self,
+        learner: str,
+        teacher: str,
+        skill: str,
+        *,
+        wished_at: object = None,
+    ) -> int:
+        """Propose one session of ``learner`` learning ``skill`` from ``teacher``; return its id.
+
+        The skill is named as the inventory names it; the snowball link is found.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     ws.add_session("E007", "E005", " SQL ")
+        ...     ws.sessions()[["learner_id", "skill", "status"]].to_dict("records")
+        1
+        [{'learner_id': 'E007', 'skill': 'sql', 'status': 'proposed'}]
+        """
+        frame = pd.DataFrame(
+            {
+                "learner_id": [str(learner).strip()],
+                "teacher_id": [str(teacher).strip()],
+                "skill": [_skill_name(skill)],
+                "wished_at": [_when(wished_at, "--wished")],
+            }
+        )
+        with self.store.transaction() as session:
+            ids = add_sessions(session=session, sessions=frame, source="the new session")
+        return int(ids.iloc[0])
+
+    def _move(self, session_id: int, status: str, when: object, option: str) -> pd.Timestamp:
+        with self.store.transaction() as session:
+            return set_status(
+                session=session,
+                session_id=int(session_id),
+                status=status,
+                when=_when(when, option),
+            )
+
+    def schedule(self, session_id: int, when: object) -> pd.Timestamp:
+        """Schedule a proposed session for ``when`` (a date or time); return it."""
+        if _when(when, "WHEN") is None:
+            raise InputError("WHEN", Problem("no date given", fix="give the date, YYYY-MM-DD"))
+        return self._move(session_id, "scheduled", when, "WHEN")
+
+    def hold(self, session_id: int, when: object = None) -> pd.Timestamp:
+        """Mark a scheduled session held (it took place ``when``, default now)."""
+        return self._move(session_id, "held", when, "--on")
+
+    def cancel(self, session_id: int, when: object = None) -> pd.Timestamp:
+        """Cancel a proposed or scheduled session.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     sid = ws.add_session("E007", "E005", "sql")
+        ...     _ = ws.cancel(sid)
+        ...     ws.hold(sid)
+        Traceback (most recent call last):
+        ...
+        peerweave.errors.InputError: session #1: it is already cancelled; ...
+        """
+        return self._move(session_id, "cancelled", when, "--on")
+
+    def feedback(
+        self,
+        session_id: int,
+        author: str,
+        rating: int,
+        *,
+        prepared: bool | None = None,
+        clear: bool | None = None,
+        again: bool | None = None,
+        comment: str = "",
+    ) -> str:
+        """Give ``author``'s feedback on a held session; return their role.
+
+        The session's learner rates the teacher (``learner`` feedback), its teacher the
+        learner. Once per side; only on a held session; nothing is written on error.
+        """
+        frame = pd.DataFrame(
+            {
+                "session_id": [int(session_id)],
+                "author_id": [str(author).strip()],
+                "rating": [rating],
+                "prepared": pd.array([prepared], dtype="boolean"),
+                "clear": pd.array([clear], dtype="boolean"),
+                "again": pd.array([again], dtype="boolean"),
+                "comment": [comment or ""],
+            }
+        )
+        with self.store.transaction() as session:
+            roles = add_feedback(
+                session=session, feedback=frame, source=f"feedback on session #{session_id}"
+            )
+        return str(roles.iloc[0])
+
+    def feedback_for(self, session_id: int, viewer: str, *, now: object = None) -> FeedbackView:
+        """What ``viewer`` may read of a session's feedback, under the double-blind rule.
+
+        Only the session's learner and teacher may look (``InputError`` for anyone else).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     sid = ws.add_session("E007", "E005", "sql")
+        ...     _ = ws.schedule(sid, "2025-03-01")
+        ...     _ = ws.hold(sid, "2025-03-01")
+        ...     _ = ws.feedback(sid, "E007", 5, again=True)
+        ...     view = ws.feedback_for(sid, "E005", now="2025-03-02")
+        >>> len(view.visible), view.waiting, f"{view.visible_from:%Y-%m-%d}"
+        (0, ('learner',), '2025-03-15')
+        """
+        from peerweave.learning.ledger import visible_feedback
+        from peerweave.learning.schema import FEEDBACK_DEADLINE_DAYS
+
+        with self.store.transaction() as session:
+            rows = load_sessions(session=session, session_ids=[int(session_id)])
+            given = load_feedback(session=session, session_ids=[int(session_id)])
+        if rows.empty:
+            from peerweave.errors import UnknownIdError
+
+            raise UnknownIdError(
+                f"no session #{session_id} is stored (`peerweave sessions list` shows them)"
+            )
+        row = rows.iloc[0]
+        who = str(viewer).strip()
+        if who not in (row["learner_id"], row["teacher_id"]):
+            raise InputError(
+                f"session #{session_id}",
+                Problem(
+                    f"{who} was not in it; only its learner and teacher see its feedback",
+                    fix="programme leads see feedback figures over many sessions: "
+                    "`peerweave health`",
+                ),
+            )
+        at = _when(now, "--now") or pd.Timestamp.now(tz="UTC").tz_localize(None)
+        visible = visible_feedback(given, rows, who, at).reset_index(drop=True)
+        hidden = given[~given["role"].isin(visible["role"])]
+        deadline = (
+            None
+            if hidden.empty or pd.isna(row["held_at"])
+            else row["held_at"] + pd.Timedelta(days=FEEDBACK_DEADLINE_DAYS)
+        )
+        return FeedbackView(
+            session=row,
+            viewer=who,
+            visible=visible,
+            waiting=tuple(hidden["role"].astype(str)),
+            visible_from=deadline,
+        )
+
+    def applied(self, session_id: int, person: str, when: object = None) -> pd.Timestamp:
+        """The learner of a held session says they applied the skill; return when."""
+        with self.store.transaction() as session:
+            return mark_applied(
+                session=session,
+                session_id=int(session_id),
+                person_id=str(person).strip(),
+                when=_when(when, "--on"),
+            )
+
+    def endorse(self, from_id: str, to_id: str, skill: str) -> bool:
+        """``from_id`` endorses ``to_id`` for ``skill``; ``False`` when they had already.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     ws.endorse("E007", "E005", "SQL"), ws.endorse("E007", "E005", "sql")
+        (True, False)
+        """
+        with self.store.transaction() as session:
+            return endorse(
+                session=session,
+                from_id=str(from_id).strip(),
+                to_id=str(to_id).strip(),
+                skill=_skill_name(skill),
+            )
+
+    def endorsements(self, person: str | None = None) -> pd.DataFrame:
+        """Stored endorsements (those given to ``person`` when given)."""
+        with self.store.transaction() as session:
+            return load_endorsements(session=session, person_id=person)
+
+    def _analysable_sessions(self) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+        """Sessions without anyone who opted out (they are out of every analysis)."""
+        with self.store.transaction() as session:
+            sessions = load_sessions(session=session)
+            people = load_people(session=session, include_left=True)
+        out = self._opted_out_rows(sessions, people)
+        notes = (
+            (f"{int(out.sum()):,} sessions with people who opted out are left out",)
+            if out.any()
+            else ()
+        )
+        return sessions[~out].reset_index(drop=True), people, notes
+
+    def recognition(
+        self,
+        *,
+        skill: str | None = None,
+        discount: float | None = None,
+        tree: PathLike | None = None,
+        export: PathLike | None = None,
+    ) -> RecognitionResult:
+        """Seeder credit per teacher (a leaderboard) and, for ``skill``, its snowball tree.
+
+        ``peerweave.learning.recognition``: direct learners who applied the skill, plus
+        ``discount`` (default ``DEFAULT_DISCOUNT``) per step for everyone further down the
+        chains. ``tree`` draws the snowball of ``skill`` (PNG, SVG or PDF); ``export`` writes
+        the credit per teacher and skill (CSV, Parquet or JSON). Sessions with people who
+        opted out are left out.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.recognition().leaderboard.empty
+        True
+        """
+        from peerweave.learning.recognition import (
+            DEFAULT_DISCOUNT,
+            leaderboard,
+            seeder_scores,
+            snowball_png,
+            snowball_tree,
+        )
+
+        if export is not None:
+            _check_table_path(Path(export))
+        if tree is not None and skill is None:
+            raise InputError(
+                "--tree", Problem("a snowball tree is drawn for one skill", fix="add --skill")
+            )
+        if tree is not None and Path(tree).suffix.lower() not in CHART_SUFFIXES:
+            raise InputError(
+                str(tree),
+                Problem(
+                    f"peerweave does not draw {Path(tree).suffix or 'files without an extension'}",
+                    fix="name the picture .png (or .svg, .pdf)",
+                ),
+            )
+        rate = DEFAULT_DISCOUNT if discount is None else discount
+        sessions, people, notes = self._analysable_sessions()
+        name = None if skill is None else _skill_name(skill, "--skill")
+        scores = seeder_scores(sessions, discount=rate, skill=name)
+        board = leaderboard(
+            sessions if name is None else sessions[sessions["skill"] == name], discount=rate
+        )
+        snowball = None if name is None else snowball_tree(sessions, name)
+        files: list[Path] = []
+        if tree is not None and snowball is not None:
+            files.append(snowball_png(snowball, tree, people))
+        if export is not None:
+            write_table(export, scores)
+            files.append(Path(export))
+        return RecognitionResult(
+            leaderboard=board,
+            scores=scores,
+            tree=snowball,
+            skill=name,
+            discount=rate,
+            people=people,
+            files=tuple(files),
+            notes=notes,
+        )
+
+    def health(
+        self,
+        *,
+        by: str = "department",
+        start: object = None,
+        end: object = None,
+        min_group_size: int = 5,
+    ) -> HealthResult:
+        """The programme's health (``peerweave.learning.health.programme_health``) from
+        ``start`` to ``end`` (days, both included; default the ledger's first and last
+        dates), per ``by`` group (groups under ``min_group_size`` people are never named),
+        with the feedback figures over the whole programme (never per teacher; a figure
+        over fewer than ``FEEDBACK_MIN_COUNT`` answers is not given, whatever
+        ``min_group_size``).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     ws.health().feedback["given"].tolist()
+        [0, 0]
+        """
+        from peerweave.learning.health import programme_health
+        from peerweave.learning.ledger import feedback_summary
+
+        lo, hi = _when(start, "--since"), _when(end, "--until")
+        sessions, people, notes = self._analysable_sessions()
+        with self.store.transaction() as session:
+            skills = load_skills(session=session)
+            feedback = load_feedback(session=session)
+        health = programme_health(  # it leaves out who opted out or left, as the notes say
+            people,
+            skills,
+            sessions,
+            by=by,
+            period_start=lo,
+            period_end=hi,
+            min_group_size=min_group_size,
+        )
+        shown = feedback[feedback["session_id"].isin(sessions["session_id"])]
+        return HealthResult(
+            health=health,
+            feedback=feedback_summary(shown, min_count=max(min_group_size, FEEDBACK_MIN_COUNT)),
+            notes=notes,
+        )
+
+    def import_sessions(
+        self,
+        path: PathLike,
+        *,
+        feedback: PathLike | None = None,
+        dry_run: bool = False,
+    ) -> ImportResult:
+        """Import a sessions ledger (and its feedback file) kept before or outside peerweave.
+
+        ``peerweave.ingest.sessions`` reads and checks both files against the stored people
+        and ledger: the file's ``session_id`` numbers become the stored ones (none may be
+        stored already), ``parent_session_id`` and the feedback's ``session_id`` refer to
+        them or to stored sessions; missing snowball links are found. One transaction: a
+        problem anywhere stores nothing.
+
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "sessions.csv").write_text("session_id,learner_id,teacher_id,skill,"
+        ...     "status,held_at\\n1,E007,E005,SQL,held,2025-01-10\\n2,E001,E007,sql,held,2025-02-03\\n")
+        >>> _ = (folder / "feedback.csv").write_text("session_id,author_id,rating\\n1,E007,5\\n")
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     _ = ws.import_people("docs/examples/people.csv")
+        ...     result = ws.import_sessions(folder / "sessions.csv", feedback=folder / "feedback.csv")
+        ...     linked = ws.sessions()["parent_session_id"].tolist()
+        >>> result.sessions_saved, result.feedback_saved, linked
+        (2, 1, [<NA>, 1])
+        """
+        from peerweave.ingest.sessions import read_feedback, read_sessions
+
+        people = self.people(include_left=True)
+        with self.store.transaction() as session:
+            ledger = load_sessions(session=session)
+            stored_feedback = load_feedback(session=session)
+        frame = read_sessions(path, known_people=people["person_id"], known_sessions=ledger)
+        by_status = frame["status"].astype(str).value_counts()
+        reports = [
+            LoadReport(
+                kind="sessions",
+                source=str(path),
+                rows_read=len(frame),
+                records=len(frame),
+                counts={str(k): int(v) for k, v in by_status.items()},
+            )
+        ]
+        given = None
+        if feedback is not None:
+            given = read_feedback(
+                feedback,
+                sessions=pd.concat([ledger, frame], ignore_index=True),
+                existing=stored_feedback,
+            )
+            reports.append(
+                LoadReport(
+                    kind="feedback",
+                    source=str(feedback),
+                    rows_read=len(given),
+                    records=len(given),
+                    counts={
+                        f"from_{k}s": int(v)
+                        for k, v in given["role"].astype(str).value_counts().items()
+                    },
+                )
+            )
+        if dry_run:
+            return ImportResult("sessions", tuple(reports), dry_run=True)
+        files = [path] if feedback is None else [path, feedback]
+        with self.store.transaction() as session:
+            import_id = _record(session, "sessions", files, reports)
+            ids = add_sessions(session=session, sessions=frame, source=str(path))
+            saved = 0
+            if given is not None:
+                saved = len(add_feedback(session=session, feedback=given, source=str(feedback)))
+        return ImportResult(
+            "sessions",
+            tuple(reports),
+            import_id=import_id,
+            sessions_saved=len(ids),
+            feedback_saved=saved,
+        )
 
     # -- exports ------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from peerweave.errors import FileFormatError, MissingColumnError, ValidationError
-from peerweave.ingest.skills import read_skills
+from peerweave.ingest.skills import read_skills, read_synonyms
 from peerweave.org.people import validate_people
 from peerweave.org.schema import SKILLS_COLUMNS
 
@@ -205,3 +205,57 @@ def test_json_lines(tmp_path, people):
         {"person_id": "P2", "skill": "sql", "level": 2, "can_teach": True, "wants_to_learn": False},
         {"person_id": "P3", "skill": "go", "level": 1, "can_teach": False, "wants_to_learn": True},
     ]
+
+
+# ------------------------------------------------------------------ synonyms
+def test_synonyms_file_maps_aliases(csv):
+    synonyms = read_synonyms(
+        csv("Alias,Skill", "py,Python", " Python 3 ,python", "JS,JavaScript", name="syn.csv")
+    )
+    assert synonyms == {"js": "javascript", "py": "python", "python 3": "python"}
+    load = read_skills(
+        csv(
+            "person_id,skill,level,can_teach,wants_to_learn",
+            "P1,PY,3,yes,no",
+            "P2,python  3,1,no,yes",
+            "P3,js,0,no,yes",
+            "P3,Go,0,no,yes",
+        ),
+        synonyms=synonyms,
+    )
+    assert load.skills["skill"].tolist() == ["python", "python", "javascript", "go"]
+    assert load.report.counts["renamed_by_synonyms"] == 3
+
+
+def test_without_synonyms_the_report_is_unchanged(csv):
+    load = read_skills(csv("person_id,skill,level", "P1,py,1"))
+    assert "renamed_by_synonyms" not in load.report.counts
+    assert load.skills["skill"].tolist() == ["py"]
+
+
+def test_synonyms_file_missing_column(csv):
+    with pytest.raises(MissingColumnError) as info:
+        read_synonyms(csv("alias,name", "py,python", name="syn.csv"))
+    assert "syn.csv" in str(info.value)
+    assert "no column skill" in str(info.value) and "alias,skill" in str(info.value)
+
+
+def test_synonyms_file_alias_to_two_skills_and_chains(csv):
+    path = csv(
+        "alias,skill",
+        "py,python",
+        "py,pyspark",
+        "js,ecmascript",
+        "ecmascript,javascript",
+        name="syn.csv",
+    )
+    with pytest.raises(ValidationError) as info:
+        read_synonyms(path)
+    assert str(info.value).startswith(f"{path}: 2 problems")
+    assert [(p.row, p.column) for p in info.value.problems] == [(3, "skill"), (4, "skill")]
+
+
+def test_synonyms_file_problems_name_the_file_headers(csv):
+    with pytest.raises(ValidationError) as info:
+        read_synonyms(csv("Synonym,Canonical", "py,", name="syn.csv"))
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "Canonical")]

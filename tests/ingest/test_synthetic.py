@@ -111,7 +111,7 @@ def test_bad_arguments_name_the_option(kwargs: dict[str, Any], flag: str) -> Non
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     a = generate_to_directory(tmp_path / "a", 300, seed=5, weeks=3)
     b = write_organization(generate_organization(300, seed=5, weeks=3), tmp_path / "b")
-    assert set(a) == {"people", "events", "skills", "survey", "truth"}
+    assert set(a) == {"people", "events", "skills", "survey", "sessions", "feedback", "truth"}
     for key in a:
         assert a[key].read_bytes() == b[key].read_bytes(), key
 

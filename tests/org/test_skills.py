@@ -7,7 +7,7 @@ import pytest
 
 from peerweave.errors import ValidationError
 from peerweave.org.schema import DEFAULT_CAPACITY, ROW, SKILLS_COLUMNS
-from peerweave.org.skills import normalise_skill, validate_skills
+from peerweave.org.skills import normalise_skill, validate_skills, validate_synonyms
 
 SOURCE = "skills.csv"
 
@@ -257,3 +257,58 @@ def test_normalise_skill(raw, expected):
 
 def test_normalise_skill_blank_is_missing():
     assert normalise_skill(pd.Series(["", "  ", None])).isna().all()
+
+
+# ------------------------------------------------------------------ synonyms
+def test_normalise_skill_with_synonyms_folds_both_sides():
+    synonyms = {" Py ": "Python", "JS": "javascript"}
+    names = pd.Series(["py", "PY", "python", "js", "Excel", None])
+    out = normalise_skill(names, synonyms)
+    assert out[:5].tolist() == ["python", "python", "python", "javascript", "excel"]
+    assert pd.isna(out[5])
+
+
+def test_synonyms_make_two_spellings_of_one_person_duplicates():
+    skills = frame(person_id=["a", "a"], skill=["Python", "py"])
+    err, where = problems_of(skills, synonyms={"py": "python"})
+    assert where == [(3, "skill")]
+    assert "'python' again (first on row 2)" in err.problems[0].message
+
+
+def test_validate_synonyms_good_rows():
+    synonyms = validate_synonyms(
+        pd.DataFrame(
+            {
+                "alias": ["Py", "python3", " PY ", "SQL"],
+                "skill": ["Python", "python", "python", "sql"],
+            }
+        )
+    )
+    assert synonyms == {"py": "python", "python3": "python"}  # same pair twice is fine
+
+
+def test_validate_synonyms_problems():
+    with pytest.raises(ValidationError) as info:
+        validate_synonyms(
+            pd.DataFrame(
+                {
+                    "alias": ["py", "py", "", "a", "b"],
+                    "skill": ["python", "pyspark", "x", "b", "c"],
+                }
+            ),
+            source="synonyms.csv",
+        )
+    text = str(info.value)
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (3, "skill"),
+        (4, "alias"),
+        (5, "skill"),
+    ]
+    assert "alias 'py' maps to 'pyspark' here but to 'python' on row 2" in text
+    assert "'b' is itself an alias of 'c' (row 6), so 'a' would need two steps" in text
+    assert "map the alias straight to the final skill name" in text
+
+
+def test_validate_synonyms_cycle_is_a_chain():
+    with pytest.raises(ValidationError, match="itself an alias"):
+        validate_synonyms(pd.DataFrame({"alias": ["a", "b"], "skill": ["b", "a"]}))

@@ -24,12 +24,18 @@ from peerweave.store import database as database_module
 
 TABLES = {
     "analysis_runs",
+    "endorsements",
     "imports",
     "initiative_champions",
     "initiatives",
+    "learning_sessions",
+    "match_rounds",
     "people",
     "person_metrics",
     "person_skills",
+    "round_matches",
+    "round_unmatched",
+    "session_feedback",
     "ties",
 }
 

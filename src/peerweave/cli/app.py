@@ -23,8 +23,11 @@ from peerweave.workspace import (
     TABLES,
     AnalysisResult,
     ChampionsResult,
+    FeedbackView,
     ForecastResult,
+    HealthResult,
     ImportResult,
+    MatchResult,
     Workspace,
 )
 
@@ -134,6 +137,10 @@ def _print_import(result: ImportResult) -> None:
         console.print(f"ties stored: {result.ties_saved:,}")
     if result.skills_saved:
         console.print(f"skill rows stored: {result.skills_saved:,}")
+    if result.sessions_saved:
+        console.print(f"sessions stored: {result.sessions_saved:,}")
+    if result.feedback_saved:
+        console.print(f"feedback stored: {result.feedback_saved:,}")
     console.print(f"[green]import #{result.import_id} committed[/]")
 
 
@@ -247,8 +254,21 @@ def demo(
     _print_analysis(analysis, top=5)
     command = _command_name()
     console.rule("[bold]Try next")
+    learning = [
+        f"{command} --db {db} match --export {directory}/matches.csv",
+        *(
+            [f'{command} --db {db} peers {result.peer_example[0]} "{result.peer_example[1]}"']
+            if result.peer_example is not None
+            else []
+        ),
+        f"{command} --db {db} health",
+        f"{command} --db {db} recognition",
+    ]
     for line in (
         f"{command} --db {db} analyze --top 20 --export {directory}/people_metrics.csv",
+        f"{command} --db {db} champions --k 5% --per department:1",
+        f"{command} --db {db} forecast --initiative 1 --chart {directory}/forecast.png",
+        *learning,
         f"{command} --db {db} status",
         f"{command} --db {db} export gexf {directory}/network.gexf    # open in Gephi",
         f"{command} --db {db} export csv ties {directory}/ties.parquet",
@@ -393,14 +413,48 @@ def import_skills(
     ],
     mapping: MapOption = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet to read.")] = None,
+    synonyms: Annotated[
+        Path | None,
+        typer.Option(help="alias,skill rows: name each skill one way.", show_default=False),
+    ] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Import skills: levels 0–4, who can teach, who wants to learn, teaching capacity."""
     result = _with_workspace(
         ctx,
         lambda ws: ws.import_skills(
-            file, mapping=parse_mapping(mapping), sheet=sheet, dry_run=dry_run
+            file,
+            mapping=parse_mapping(mapping),
+            sheet=sheet,
+            synonyms=synonyms,
+            dry_run=dry_run,
         ),
+    )
+    _print_import(result)
+
+
+@import_app.command("sessions")
+@_friendly
+def import_sessions(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="session_id,learner_id,teacher_id,skill,status,… (a ledger kept elsewhere)"
+        ),
+    ],
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            help="Its feedback: session_id,author_id,rating,prepared,clear,again,comment,given_at.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import a sessions ledger (and its feedback); snowball links are kept or found."""
+    result = _with_workspace(
+        ctx, lambda ws: ws.import_sessions(file, feedback=feedback, dry_run=dry_run)
     )
     _print_import(result)
 
@@ -1211,6 +1265,777 @@ def initiatives(ctx: typer.Context) -> None:
             str(row["guarantee"]),
         )
     console.print(table)
+
+
+# -- peer learning -----------------------------------------------------------------------
+
+sessions_app = typer.Typer(
+    no_args_is_help=True,
+    help="The sessions ledger: propose, schedule, hold, cancel; feedback both ways; applied.",
+)
+app.add_typer(sessions_app, name="sessions")
+
+SessionArgument = Annotated[int, typer.Argument(help="The session's number (`sessions list`).")]
+OnOption = Annotated[
+    str | None,
+    typer.Option("--on", help="When (YYYY-MM-DD [HH:MM]); default now.", show_default=False),
+]
+
+
+def _names(people: pd.DataFrame, ids: pd.Series) -> list[str]:
+    """Display names of people ("Ada Lovelace (P1)", else the id)."""
+    return _who(people, ids.astype(str))[0]
+
+
+def _print_notes(notes: tuple[str, ...]) -> None:
+    if notes:
+        console.rule("[bold]Notes")
+        for note in notes:
+            console.print(f"  [yellow]note[/] {note}", highlight=False, soft_wrap=True)
+
+
+def _print_match(result: MatchResult, top: int) -> None:
+    r = result.round
+    s = r.summary
+    console.rule("[bold]peerweave match")
+    wishes = int(s.get("wishes", 0))
+    matched = int(s.get("matched", 0))
+    facts = Table(title="Matching round", title_justify="left", show_header=False)
+    facts.add_column("figure")
+    facts.add_column("value")
+    facts.add_row(
+        "open wishes",
+        f"{wishes:,}"
+        + (f" [dim](+{result.served:,} already served by a session)[/]" if result.served else ""),
+    )
+    facts.add_row(
+        "matched",
+        f"{matched:,} ({_pct(matched / wishes if wishes else float('nan'))}) — the most that "
+        f"can be matched: {int(s.get('max_possible', matched)):,}",
+    )
+    facts.add_row("unmatched", f"{len(r.unmatched):,} (why: below)")
+    if "teachers" in s:
+        facts.add_row(
+            "teachers with room",
+            f"{int(s['teachers']):,} (room for {int(s.get('capacity', 0)):,} learners)",
+        )
+    if matched:
+        facts.add_row("mean score", f"{float(s.get('mean_score', r.matches['score'].mean())):.2f}")
+    console.print(facts)
+    if matched:
+        shown = r.matches.sort_values("score", ascending=False, kind="stable").head(top)
+        more = matched - len(shown)
+        learners, learner_depts = _who(result.people, shown["learner_id"])
+        teachers, teacher_depts = _who(result.people, shown["teacher_id"])
+        table = Table(
+            title="Matches, best first (score 0–1)",
+            title_justify="left",
+            caption=f"… and {more:,} more (--top N, or --export FILE for every match)"
+            if more
+            else None,
+            caption_justify="left",
+        )
+        for col in ("learner", "skill", "teacher", "score"):
+            table.add_column(col, justify="right" if col == "score" else "left")
+        for learner, ldept, skill, teacher, tdept, score in zip(
+            learners,
+            learner_depts,
+            shown["skill"],
+            teachers,
+            teacher_depts,
+            shown["score"],
+            strict=True,
+        ):
+            table.add_row(
+                f"{learner}\n[dim]{ldept}[/]" if ldept else learner,
+                str(skill),
+                f"{teacher}\n[dim]{tdept}[/]" if tdept else teacher,
+                f"{float(score):.2f}",
+            )
+        console.print(table)
+        if "reasons" in shown.columns:
+            console.print("[bold]Why these teachers[/] (the first three):", highlight=False)
+            for learner, teacher, why in list(
+                zip(learners, teachers, shown["reasons"], strict=True)
+            )[:3]:
+                console.print(f"  {learner} ← {teacher}: {why}", highlight=False, soft_wrap=True)
+    if len(r.unmatched):
+        counts = r.unmatched["reason"].value_counts()
+        table = Table(
+            title="Unmatched wishes, by reason",
+            title_justify="left",
+            caption=f"… and {len(counts) - top:,} more reasons (--export FILE lists every wish)"
+            if len(counts) > top
+            else None,
+            caption_justify="left",
+        )
+        table.add_column("reason")
+        table.add_column("wishes", justify="right")
+        for reason, n in counts.head(top).items():
+            table.add_row(str(reason), f"{int(n):,}")
+        console.print(table)
+    _print_notes(result.notes)
+
+
+@app.command()
+@_friendly
+def match(
+    ctx: typer.Context,
+    bridge: Annotated[
+        bool,
+        typer.Option("--bridge", help="Reward pairs across departments instead of closeness."),
+    ] = False,
+    max_hops: Annotated[
+        int, typer.Option(help="Farthest network distance that still counts as close.")
+    ] = 3,
+    seed: Annotated[
+        int, typer.Option(help="Seed that breaks ties; the same seed, the same round.")
+    ] = 0,
+    top: Annotated[int, typer.Option(min=1, help="Matches shown.")] = 10,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write learner_id, teacher_id, skill, score (.csv, .parquet, .json) and "
+            "the unmatched wishes beside it (NAME.unmatched.csv).",
+            show_default=False,
+        ),
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Show the round; store nothing, propose nothing.")
+    ] = False,
+) -> None:
+    """Match every open learning wish with a peer teacher (as many as possible, best score)."""
+    from peerweave.learning.matching import MatchOptions
+
+    options = MatchOptions(bridge=bridge, max_hops=max_hops, seed=seed)
+    with console.status("matching learners with peer teachers…"):
+        result = _with_workspace(ctx, lambda ws: ws.match(options, save=not no_save, export=export))
+    _print_match(result, top)
+    console.rule()
+    for path in result.files:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    if result.round_id is None:
+        console.print("[cyan]--no-save: nothing stored[/]")
+    else:
+        ids = result.session_ids
+        span = f" (#{ids[0]}–#{ids[-1]})" if len(ids) > 1 else f" (#{ids[0]})" if ids else ""
+        console.print(
+            f"[green]round #{result.round_id} stored[/]: {len(ids):,} proposed sessions{span}; "
+            "`peerweave sessions list --status proposed` shows them, "
+            "`peerweave sessions schedule N DATE` books one",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
+@app.command()
+@_friendly
+def peers(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="Who wants to learn (person_id).")],
+    skill: Annotated[str, typer.Argument(help="The skill.")],
+    bridge: Annotated[
+        bool, typer.Option("--bridge", help="Prefer teachers from other departments.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="How many teachers to list.")] = 10,
+) -> None:
+    """Rank the best peer teachers of SKILL for PERSON, with the reasons for each rank."""
+    from peerweave.learning.matching import MatchOptions
+
+    def work(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
+        found = ws.peers(person, skill, options=MatchOptions(bridge=bridge), limit=limit)
+        return found, ws.people()
+
+    from peerweave.org.skills import normalise_skill
+
+    found, people = _with_workspace(ctx, work)
+    learner = _names(people, pd.Series([person]))[0]
+    level = found.attrs.get("learner_level")
+    name = normalise_skill(pd.Series([skill], dtype="string")).iloc[0]
+    title = f"Peer teachers of {name} for {learner}" + (
+        f", now at level {level}" if level is not None else ""
+    )
+    if found.empty:
+        why = found.attrs.get("explanation") or "nobody fits"
+        console.print(f"[bold]{title}[/]: none — {why}", highlight=False, soft_wrap=True)
+        return
+    table = Table(title=title, title_justify="left", caption="score 0–1; ratings stay private")
+    for col in ("#", "teacher", "level", "room", "score", "why"):
+        table.add_column(col, justify="right" if col in ("#", "level", "room", "score") else "left")
+    teachers, departments = _who(people, found["teacher_id"])
+    room = found["room"] if "room" in found.columns else pd.Series([""] * len(found))
+    for rank, teacher, dept, lvl, free, score, why in zip(
+        found["rank"],
+        teachers,
+        departments,
+        found["level"],
+        room,
+        found["score"],
+        found["reasons"],
+        strict=True,
+    ):
+        table.add_row(
+            str(rank),
+            f"{teacher}\n[dim]{dept}[/]" if dept else teacher,
+            _num(lvl),
+            _num(free),
+            f"{float(score):.2f}",
+            str(why),
+        )
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def endorse(
+    ctx: typer.Context,
+    giver: Annotated[str, typer.Argument(metavar="FROM", help="Who endorses (person_id).")],
+    receiver: Annotated[str, typer.Argument(metavar="TO", help="Whom (person_id).")],
+    skill: Annotated[str, typer.Argument(help="For which skill.")],
+) -> None:
+    """Endorse a colleague for a skill (once; endorsing again changes nothing)."""
+    from peerweave.org.skills import normalise_skill
+
+    new = _with_workspace(ctx, lambda ws: ws.endorse(giver, receiver, skill))
+    name = normalise_skill(pd.Series([skill], dtype="string")).iloc[0]
+    if new:
+        console.print(f"[green]{giver} endorsed {receiver} for {name}[/]", highlight=False)
+    else:
+        console.print(
+            f"{giver} had already endorsed {receiver} for {name}: nothing changed",
+            highlight=False,
+        )
+
+
+def _when_text(row: Mapping[Any, Any]) -> str:
+    """The date that matters for a session's status."""
+    column = {
+        "proposed": "proposed_at",
+        "scheduled": "scheduled_for",
+        "held": "held_at",
+        "cancelled": "cancelled_at",
+    }.get(str(row["status"]), "proposed_at")
+    value = row.get(column)
+    return "" if _missing(value) else f"{value:%Y-%m-%d}"
+
+
+@sessions_app.command("list")
+@_friendly
+def sessions_list(
+    ctx: typer.Context,
+    person: Annotated[
+        str | None, typer.Option(help="Only this person's sessions.", show_default=False)
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="proposed, scheduled, held or cancelled.", show_default=False),
+    ] = None,
+    skill: Annotated[str | None, typer.Option(help="Only this skill.", show_default=False)] = None,
+    top: Annotated[int, typer.Option(min=1, help="Sessions shown, newest first.")] = 30,
+) -> None:
+    """List sessions, newest first: who learns what from whom, status, snowball link."""
+
+    def work(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return ws.sessions(person=person, status=status, skill=skill), ws.people(include_left=True)
+
+    found, people = _with_workspace(ctx, work)
+    if found.empty:
+        console.print(
+            "no sessions match: `peerweave match` proposes some, `peerweave sessions add` "
+            "adds one, `peerweave import sessions FILE` loads a ledger",
+            soft_wrap=True,
+        )
+        return
+    shown = found.sort_values("session_id", ascending=False).head(top)
+    counts = found["status"].value_counts()
+    table = Table(
+        title=f"{len(found):,} sessions: "
+        + ", ".join(f"{int(counts.get(s, 0)):,} {s}" for s in counts.index),
+        title_justify="left",
+        caption="after #N: the teacher learned the skill in session #N (the snowball)"
+        + (
+            f"; … and {len(found) - len(shown):,} older (--top N)"
+            if len(found) > len(shown)
+            else ""
+        ),
+        caption_justify="left",
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("learner ← teacher")
+    table.add_column("skill")
+    table.add_column("status", no_wrap=True)
+    learners = _names(people, shown["learner_id"])
+    teachers = _names(people, shown["teacher_id"])
+    for row, learner, teacher in zip(shown.to_dict("records"), learners, teachers, strict=True):
+        parent = row["parent_session_id"]
+        applied = row["applied_at"]
+        table.add_row(
+            str(row["session_id"])
+            + ("" if _missing(parent) else f"\n[dim]after #{int(parent)}[/]"),
+            f"{learner}\n[dim]←[/] {teacher}",
+            str(row["skill"]),
+            f"{row['status']} {_when_text(row)}"
+            + ("" if _missing(applied) else f"\n[green]applied[/] {applied:%Y-%m-%d}"),
+        )
+    console.print(table)
+
+
+@sessions_app.command("add")
+@_friendly
+def sessions_add(
+    ctx: typer.Context,
+    learner: Annotated[str, typer.Argument(help="Who learns (person_id).")],
+    teacher: Annotated[str, typer.Argument(help="Who teaches (person_id).")],
+    skill: Annotated[str, typer.Argument(help="The skill.")],
+) -> None:
+    """Propose a session outside a matching round (LEARNER learns SKILL from TEACHER)."""
+
+    def work(ws: Workspace) -> pd.Series:
+        sid = ws.add_session(learner, teacher, skill)
+        found = ws.sessions(include_opted_out=True)
+        return found[found["session_id"] == sid].iloc[0]
+
+    row = _with_workspace(ctx, work)
+    parent = row["parent_session_id"]
+    console.print(
+        f"[green]session #{row['session_id']} proposed[/]: {learner} learns {row['skill']} from {teacher}"
+        + (
+            ""
+            if _missing(parent)
+            else f"; it continues the snowball of session #{int(parent)}, where {teacher} "
+            "learned it"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@sessions_app.command("schedule")
+@_friendly
+def sessions_schedule(
+    ctx: typer.Context,
+    session_id: SessionArgument,
+    when: Annotated[str, typer.Argument(help="When it takes place (YYYY-MM-DD [HH:MM]).")],
+) -> None:
+    """Schedule a proposed session."""
+    at = _with_workspace(ctx, lambda ws: ws.schedule(session_id, when))
+    console.print(f"[green]session #{session_id} scheduled[/] for {at:%Y-%m-%d %H:%M}")
+
+
+@sessions_app.command("hold")
+@_friendly
+def sessions_hold(ctx: typer.Context, session_id: SessionArgument, on: OnOption = None) -> None:
+    """Mark a scheduled session held (it took place); feedback opens for both sides."""
+    at = _with_workspace(ctx, lambda ws: ws.hold(session_id, on))
+    console.print(
+        f"[green]session #{session_id} held[/] on {at:%Y-%m-%d}: learner and teacher can "
+        f"give feedback (`peerweave sessions feedback {session_id} --by PERSON --rating N`)",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@sessions_app.command("cancel")
+@_friendly
+def sessions_cancel(ctx: typer.Context, session_id: SessionArgument, on: OnOption = None) -> None:
+    """Cancel a proposed or scheduled session."""
+    _with_workspace(ctx, lambda ws: ws.cancel(session_id, on))
+    console.print(f"session #{session_id} cancelled")
+
+
+@sessions_app.command("feedback")
+@_friendly
+def sessions_feedback(
+    ctx: typer.Context,
+    session_id: SessionArgument,
+    by: Annotated[str, typer.Option("--by", help="Who gives it: the learner or the teacher.")],
+    rating: Annotated[int, typer.Option(help="1 (poor) to 5 (excellent).")],
+    prepared: Annotated[
+        bool | None,
+        typer.Option("--prepared/--not-prepared", help="Was the other side prepared?"),
+    ] = None,
+    clear: Annotated[
+        bool | None,
+        typer.Option(
+            "--clear/--not-clear", help="Was it clear (learner) / did they engage (teacher)?"
+        ),
+    ] = None,
+    again: Annotated[
+        bool | None,
+        typer.Option("--again/--not-again", help="Would learn from / teach them again?"),
+    ] = None,
+    comment: Annotated[str, typer.Option(help="A few words.")] = "",
+) -> None:
+    """Give feedback on a held session; hidden from the other side until both have given it."""
+    from peerweave.learning.schema import FEEDBACK_DEADLINE_DAYS
+
+    role = _with_workspace(
+        ctx,
+        lambda ws: ws.feedback(
+            session_id,
+            by,
+            rating,
+            prepared=prepared,
+            clear=clear,
+            again=again,
+            comment=comment,
+        ),
+    )
+    other = "teacher" if role == "learner" else "learner"
+    console.print(
+        f"[green]feedback stored[/] ({by}, as the {role}). The {other} sees it once they have "
+        f"given theirs, or {FEEDBACK_DEADLINE_DAYS} days after the session.",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@sessions_app.command("applied")
+@_friendly
+def sessions_applied(
+    ctx: typer.Context,
+    session_id: SessionArgument,
+    by: Annotated[str, typer.Option("--by", help="The learner (only they can say so).")],
+    on: OnOption = None,
+) -> None:
+    """The learner says they applied what they learned (it earns the teacher credit)."""
+    at = _with_workspace(ctx, lambda ws: ws.applied(session_id, by, on))
+    console.print(
+        f"[green]session #{session_id}: {by} applied it[/] on {at:%Y-%m-%d}", highlight=False
+    )
+
+
+@sessions_app.command("show")
+@_friendly
+def sessions_show(
+    ctx: typer.Context,
+    session_id: SessionArgument,
+    viewer: Annotated[
+        str, typer.Option("--as", help="Whose view: the session's learner or teacher.")
+    ],
+) -> None:
+    """Show a session and the feedback PERSON may read (double-blind)."""
+
+    def work(ws: Workspace) -> tuple[FeedbackView, pd.DataFrame]:
+        return ws.feedback_for(session_id, viewer), ws.people(include_left=True)
+
+    view, people = _with_workspace(ctx, work)
+    row = view.session
+    learner, teacher = _names(people, pd.Series([row["learner_id"], row["teacher_id"]]))
+    facts = Table(title=f"Session #{session_id}", title_justify="left", show_header=False)
+    facts.add_column("")
+    facts.add_column("")
+    facts.add_row("learner", learner)
+    facts.add_row("teacher", teacher)
+    facts.add_row("skill", str(row["skill"]))
+    facts.add_row("status", f"{row['status']} {_when_text(row.to_dict())}".strip())
+    if not _missing(row["parent_session_id"]):
+        facts.add_row("snowball", f"the teacher learned it in #{int(row['parent_session_id'])}")
+    if not _missing(row["applied_at"]):
+        facts.add_row("applied", f"{row['applied_at']:%Y-%m-%d}")
+    console.print(facts)
+    if view.visible.empty and not view.waiting:
+        console.print("no feedback yet")
+    if not view.visible.empty:
+        table = Table(title="Feedback you can read", title_justify="left")
+        for col in ("from", "rating", "prepared", "clear", "again", "comment"):
+            table.add_column(col)
+        for f in view.visible.to_dict("records"):
+            yes_no = [
+                "–" if _missing(f[q]) else ("yes" if f[q] else "no")
+                for q in ("prepared", "clear", "again")
+            ]
+            table.add_row(
+                f"{f['author_id']} ({f['role']})", str(f["rating"]), *yes_no, str(f["comment"])
+            )
+        console.print(table)
+    for role in view.waiting:
+        deadline = view.visible_from
+        console.print(
+            f"the {role} has given feedback; you can read it once you have given yours"
+            + (f", or from {deadline:%Y-%m-%d}" if deadline is not None else ""),
+            soft_wrap=True,
+            highlight=False,
+        )
+
+
+@app.command()
+@_friendly
+def recognition(
+    ctx: typer.Context,
+    skill: Annotated[
+        str | None, typer.Option(help="Only this skill (and its snowball).", show_default=False)
+    ] = None,
+    tree: Annotated[
+        Path | None,
+        typer.Option(help="Draw the skill's snowball tree (.png, .svg, .pdf).", show_default=False),
+    ] = None,
+    discount: Annotated[
+        float | None,
+        typer.Option(help="Credit kept per step down a chain (default 0.5).", show_default=False),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="Teachers shown.")] = 10,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every teacher's credit per skill (.csv, .parquet, .json).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Seeder leaderboard: who taught skills that spread (learners who applied them, and theirs)."""
+    result = _with_workspace(
+        ctx, lambda ws: ws.recognition(skill=skill, discount=discount, tree=tree, export=export)
+    )
+    console.rule("[bold]peerweave recognition")
+    board = result.leaderboard
+    what = f"{result.skill}" if result.skill else "every skill"
+    if board.empty:
+        console.print(
+            f"no held sessions of {what} yet: credit comes from learners who applied what "
+            "they learned (`peerweave sessions hold`, `peerweave sessions applied`)",
+            soft_wrap=True,
+        )
+    else:
+        shown = board.head(top)
+        names, departments = _who(result.people, shown["teacher_id"])
+        table = Table(
+            title=f"Seeders of {what}: credit = learners who applied it + "
+            f"{result.discount:g}× per step for those they taught on",
+            caption="learners: people they taught; applied: of those, who applied it; further "
+            "down: people their learners taught on, and so on",
+            title_justify="left",
+            caption_justify="left",
+        )
+        columns = ["#", "teacher", "skills", "learners", "applied", "further down", "credit"]
+        if result.skill is not None:
+            columns.remove("skills")
+        for col in columns:
+            table.add_column(col, justify="left" if col == "teacher" else "right")
+        for row, name, dept in zip(shown.to_dict("records"), names, departments, strict=True):
+            skills = [] if result.skill is not None else [_num(row["skills"])]
+            table.add_row(
+                str(row["rank"]),
+                f"{name}\n[dim]{dept}[/]" if dept else name,
+                *skills,
+                _num(row["direct_learners"]),
+                _num(row["applied_learners"]),
+                _num(row["downstream"]),
+                f"{float(row['credit']):.2f}",
+            )
+        console.print(table)
+        if len(board) > len(shown):
+            console.print(f"… and {len(board) - len(shown):,} more teachers (--top N)")
+    if result.tree is not None and not result.tree.empty:
+        t = result.tree
+        depth = t.groupby("depth").agg(sessions=("session_id", "size"), applied=("applied", "sum"))
+        seeders = t.loc[t["depth"] == 1, "teacher_id"].nunique()
+        console.print(
+            f"[bold]The snowball of {result.skill}[/]: {seeders:,} seeders (who did not learn "
+            f"it in the programme), {t['learner_id'].nunique():,} learners, "
+            f"{int(t['depth'].max())} generations",
+            highlight=False,
+            soft_wrap=True,
+        )
+        table = Table()
+        table.add_column("generation", justify="right")
+        table.add_column("sessions", justify="right")
+        table.add_column("applied", justify="right")
+        for level, counts in depth.iterrows():
+            table.add_row(str(level), _num(int(counts["sessions"])), _num(int(counts["applied"])))
+        console.print(table)
+    _print_notes(result.notes)
+    for path in result.files:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
+def _ratio_text(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):.1f} : 1"
+
+
+def _print_health(result: HealthResult, top: int) -> None:
+    h = result.health
+    console.rule("[bold]peerweave health")
+    o = h.overall.iloc[0]
+    period = (
+        f"{h.period_start:%Y-%m-%d} to {h.period_end:%Y-%m-%d}"
+        if h.period_start is not None and h.period_end is not None
+        else "no sessions yet"
+    )
+    facts = Table(title=f"The programme, {period}", title_justify="left")
+    facts.add_column("figure")
+    facts.add_column("value", justify="right")
+    facts.add_column("what it means")
+    held = int(o["sessions_held"])
+    facts.add_row(
+        "participation",
+        _pct(o["participation_rate"]),
+        f"{int(o['participants']):,} of {int(o['active_people']):,} people learned or taught",
+    )
+    facts.add_row("sessions held", f"{held:,}", "")
+    facts.add_row(
+        "applied",
+        _pct(o["applied"] / held if held else float("nan")),
+        f"{int(o['applied']):,} learners said they applied what they learned",
+    )
+    facts.add_row("seeders", f"{int(o['seeders']):,}", "taught someone in the period")
+    facts.add_row(
+        "leechers",
+        f"{int(o['leechers']):,}",
+        "learned a skill they could now teach, and never taught",
+    )
+    facts.add_row(
+        "seeders per leecher", _ratio_text(o["seeder_leecher_ratio"]), "above 1: knowledge flows on"
+    )
+    facts.add_row(
+        "unmet wishes",
+        f"{int(o['unmet_wishes']):,} of {int(o['wishes']):,}",
+        "nobody above the learner's level teaches the skill",
+    )
+    facts.add_row(
+        "skills at risk",
+        f"{int(o['skills_at_risk']):,} of {int(o['skills']):,}",
+        "held at expert level by one person or none",
+    )
+    facts.add_row(
+        "days from wish to session",
+        _num(o["median_days_wish_to_session"], 0),
+        "median, for held sessions whose wish date is known",
+    )
+    console.print(facts)
+
+    groups = h.by_group
+    hidden = "1 person" if h.hidden_people == 1 else f"{h.hidden_people:,} people"
+    if not groups.empty:
+        caption = f"{h.by}s under {h.min_group_size} people are folded together" + (
+            f", and left out when fewer than {h.min_group_size} in all ({hidden}); "
+            "ratio: seeders per leecher"
+            if h.hidden_people
+            else "; ratio: seeders per leecher"
+        )
+        table = Table(
+            title=f"Per {h.by}", title_justify="left", caption=caption, caption_justify="left"
+        )
+        table.add_column(h.by, overflow="fold")
+        for col in ("people", "taking part", "seeders", "leechers", "ratio", "applied"):
+            table.add_column(col, justify="right")
+        for g in groups.head(top).to_dict("records"):
+            table.add_row(
+                str(g["group"]),
+                _num(g["active_people"]),
+                _pct(g["participation_rate"]),
+                _num(g["seeders"]),
+                _num(g["leechers"]),
+                _ratio_text(g["seeder_leecher_ratio"]),
+                _num(g["applied"]),
+            )
+        console.print(table)
+
+    if not h.at_risk.empty:
+        table = Table(
+            title=f"Knowledge at risk: {len(h.at_risk):,} skills live in one head or none",
+            title_justify="left",
+            caption=f"… and {len(h.at_risk) - top:,} more" if len(h.at_risk) > top else None,
+            caption_justify="left",
+        )
+        for col in ("skill", "experts", "teachers", "wishes"):
+            table.add_column(col, justify="left" if col == "skill" else "right")
+        for r in h.at_risk.head(top).to_dict("records"):
+            table.add_row(
+                str(r["skill"]), _num(r["experts"]), _num(r["teachers"]), _num(r["wishes"])
+            )
+        console.print(table)
+
+    if not h.unmet_demand.empty:
+        table = Table(
+            title=f"Demand no one can meet: {len(h.unmet_demand):,} skills",
+            title_justify="left",
+            caption=f"… and {len(h.unmet_demand) - top:,} more"
+            if len(h.unmet_demand) > top
+            else None,
+            caption_justify="left",
+        )
+        for col in ("skill", "wishes", "unmet", "why"):
+            table.add_column(col, justify="right" if col in ("wishes", "unmet") else "left")
+        for r in h.unmet_demand.head(top).to_dict("records"):
+            table.add_row(
+                str(r["skill"]), _num(r["wishes"]), _num(r["unmet_wishes"]), str(r["reason"])
+            )
+        console.print(table)
+
+    months = h.over_time
+    if not months.empty:
+        table = Table(title="Over time", title_justify="left")
+        for col in (
+            "month",
+            "sessions",
+            "seeders",
+            "leechers",
+            "seeders per leecher",
+            "taking part",
+            "applied",
+        ):
+            table.add_column(col, justify="left" if col == "month" else "right")
+        for m in months.tail(max(top, 12)).to_dict("records"):
+            table.add_row(
+                str(m["month"]),
+                _num(m["sessions_held"]),
+                _num(m["seeders"]),
+                _num(m["leechers"]),
+                _ratio_text(m["seeder_leecher_ratio"]),
+                _pct(m["participation_rate"], 1),
+                _num(m["applied"]),
+            )
+        console.print(table)
+
+    f = result.feedback
+    if int(f["given"].sum()):
+        table = Table(
+            title="Feedback over the whole programme",
+            title_justify="left",
+            caption=f"ratings stay private: never shown per person; figures over fewer than "
+            f"{h.min_group_size} answers are not shown",
+            caption_justify="left",
+        )
+        for col in ("about", "given", "mean rating", "rated 4–5", "prepared", "clear", "again"):
+            table.add_column(col, justify="left" if col == "about" else "right")
+        about = {"learner": "teachers (by learners)", "teacher": "learners (by teachers)"}
+        for r in f.to_dict("records"):
+            table.add_row(
+                about.get(str(r["role"]), str(r["role"])),
+                _num(r["given"]),
+                _num(r["mean_rating"], 1),
+                _pct(r["share_4_or_5"]),
+                _pct(r["prepared"]),
+                _pct(r["clear"]),
+                _pct(r["again"]),
+            )
+        console.print(table)
+    _print_notes(result.notes)
+
+
+@app.command()
+@_friendly
+def health(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option(help="Group people by this column.")] = "department",
+    since: Annotated[
+        str | None, typer.Option(help="First day (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day, included (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    min_group_size: Annotated[
+        int, typer.Option(min=1, help="Groups smaller than this are never named.")
+    ] = MIN_GROUP_SIZE,
+    top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 10,
+) -> None:
+    """The peer-learning programme's health: seeders and leechers, skills at risk, unmet demand."""
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.health(by=by, start=since, end=until, min_group_size=min_group_size),
+    )
+    _print_health(result, top)
 
 
 def main() -> None:

@@ -38,7 +38,12 @@ class LoadReport:
 
     def summary(self) -> str:
         """One line: what was read and made, with the non-zero counts."""
-        noun = {"people": "people", "skills": "skill rows"}.get(self.kind, "ties")
+        noun = {
+            "people": "people",
+            "skills": "skill rows",
+            "sessions": "sessions",
+            "feedback": "feedback rows",
+        }.get(self.kind, "ties")
         text = f"{self.source}: {self.rows_read} rows read, {self.records} {noun}"
         extra = ", ".join(f"{k}={v}" for k, v in self.counts.items() if v)
         return f"{text}; {extra}" if extra else text

@@ -16,9 +16,9 @@ from peerweave.ingest.tabular import (
     require_columns,
 )
 from peerweave.org.schema import SKILLS_COLUMNS
-from peerweave.org.skills import validate_skills
+from peerweave.org.skills import normalise_skill, validate_skills, validate_synonyms
 
-__all__ = ["SKILL_ALIASES", "read_skills"]
+__all__ = ["SKILL_ALIASES", "SYNONYM_ALIASES", "read_skills", "read_synonyms"]
 
 #: Other spellings of the skills columns, in header_key form.
 SKILL_ALIASES: dict[str, str] = {
@@ -34,6 +34,40 @@ SKILL_ALIASES: dict[str, str] = {
     **dict.fromkeys(["max_learners", "learners_per_round", "teaching_capacity"], "capacity"),
 }
 
+#: Other spellings of the synonyms file's columns, in header_key form.
+SYNONYM_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["synonym", "other_name", "variant", "from"], "alias"),
+    **dict.fromkeys(["skill_name", "canonical", "canonical_skill", "to"], "skill"),
+}
+
+
+def read_synonyms(
+    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+) -> dict[str, str]:
+    """Read a skill synonyms file (``alias, skill`` columns) into ``{alias: skill}``.
+
+    Names are normalised (case, spacing) on both sides. An alias naming two skills, or a
+    chain (``a → b`` and ``b → c``: map ``a`` straight to ``c``), is a
+    :class:`~peerweave.errors.ValidationError` naming the rows; a missing column is a
+    :class:`~peerweave.errors.MissingColumnError`. Pass the result to :func:`read_skills`.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "synonyms.csv"
+    >>> _ = p.write_text("alias,skill\\nPy,Python\\nJS,javascript\\n")
+    >>> read_synonyms(p)
+    {'js': 'javascript', 'py': 'python'}
+    """
+    table = read_table(path, sheet=sheet, encoding=encoding)
+    frame = rename_columns(table, canonical=("alias", "skill"), aliases=SYNONYM_ALIASES)
+    require_columns(
+        frame,
+        ["alias", "skill"],
+        source=table.source,
+        hint="a synonyms file has the columns alias,skill",
+    )
+    with in_file_terms(file_headers(table, frame)):
+        return validate_synonyms(frame, source=table.source)
+
 
 def read_skills(
     path: str | Path,
@@ -42,11 +76,14 @@ def read_skills(
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
+    synonyms: Mapping[str, str] | None = None,
 ) -> SkillsLoad:
     """Read ``person_id, skill, level, can_teach, wants_to_learn[, capacity]`` rows.
 
     With ``people`` (the known people), rows naming anyone else are errors; a person_id
     column holding emails is matched by email. Booleans: true/false, yes/no or 1/0.
+    With ``synonyms`` (from :func:`read_synonyms`), aliases become their skill, and the
+    report counts the rows renamed (``renamed_by_synonyms``).
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "skills.csv"
@@ -70,18 +107,22 @@ def read_skills(
             mapped = ids.str.lower().map(by_email)
             frame = frame.assign(person_id=ids.where(ids.isin(known) | mapped.isna(), mapped))
     with in_file_terms(headers):
-        skills = validate_skills(frame, source=table.source, known_people=known)
+        skills = validate_skills(frame, source=table.source, known_people=known, synonyms=synonyms)
+    counts = {
+        "people": int(skills["person_id"].nunique()),
+        "skills": int(skills["skill"].nunique()),
+        "can_teach_rows": int(skills["can_teach"].sum()),
+        "wants_to_learn_rows": int(skills["wants_to_learn"].sum()),
+    }
+    if synonyms is not None:
+        plain = normalise_skill(frame["skill"].reset_index(drop=True))
+        counts["renamed_by_synonyms"] = int((plain != skills["skill"]).fillna(False).sum())
     report = LoadReport(
         kind="skills",
         source=table.source,
         rows_read=len(frame),
         records=len(skills),
-        counts={
-            "people": int(skills["person_id"].nunique()),
-            "skills": int(skills["skill"].nunique()),
-            "can_teach_rows": int(skills["can_teach"].sum()),
-            "wants_to_learn_rows": int(skills["wants_to_learn"].sum()),
-        },
+        counts=counts,
         notes=tuple(table.notes),
     )
     return SkillsLoad(skills=skills, report=report)

@@ -1,6 +1,8 @@
-"""Skills per person: normalising skill names and validating a skills table."""
+"""Skills per person: normalising skill names (with synonyms) and validating a skills table."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -14,17 +16,111 @@ from peerweave.org.schema import (
     rows_of,
 )
 
-__all__ = ["normalise_skill", "validate_skills"]
+__all__ = ["normalise_skill", "validate_skills", "validate_synonyms"]
 
 
-def normalise_skill(names: pd.Series) -> pd.Series:
-    """Skill names in one form: trimmed, inner spaces folded, lower case.
+def _fold(names: pd.Series) -> pd.Series:
+    text = names.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.lower()
+    return text.where(text != "")
+
+
+def normalise_skill(names: pd.Series, synonyms: Mapping[str, str] | None = None) -> pd.Series:
+    """Skill names in one form: trimmed, inner spaces folded, lower case, aliases replaced.
+
+    ``synonyms`` maps an alias to its skill (as :func:`validate_synonyms` returns it); both
+    sides are folded the same way first, so ``"Py"`` and ``" py "`` are one alias. The
+    replacement is one step: an alias's skill is not looked up again (synonym files with
+    chains are rejected by :func:`validate_synonyms`).
 
     >>> normalise_skill(pd.Series(["  Public   Speaking", "SQL"])).tolist()
     ['public speaking', 'sql']
+    >>> normalise_skill(pd.Series(["Py", "python", " PY "]), {"py": "Python"}).tolist()
+    ['python', 'python', 'python']
     """
-    text = names.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.lower()
+    text = _fold(names)
+    if synonyms:
+        aliases = _fold(pd.Series(list(synonyms.keys()), dtype="string"))
+        targets = _fold(pd.Series(list(synonyms.values()), dtype="string"))
+        table = {a: t for a, t in zip(aliases, targets, strict=True) if pd.notna(a) and pd.notna(t)}
+        mapped = text.map(table).astype("string")
+        text = mapped.fillna(text)
     return text.where(text != "")
+
+
+def validate_synonyms(frame: pd.DataFrame, *, source: str = "synonyms") -> dict[str, str]:
+    """Check ``alias, skill`` rows and return ``{alias: skill}``, both normalised.
+
+    Rules: alias and skill present; an alias names one skill only (the same pair twice is
+    fine); no chains: a skill that is itself an alias of another skill is an error (map
+    the alias straight to the final skill), so one lookup always gives the final name and a
+    cycle cannot exist. A row whose alias equals its skill after folding changes nothing and
+    is skipped.
+
+    >>> validate_synonyms(pd.DataFrame({"alias": ["Py", "python3", "SQL"],
+    ...                                 "skill": ["python", "Python", "sql"]}))
+    {'py': 'python', 'python3': 'python'}
+    >>> validate_synonyms(pd.DataFrame({"alias": ["py", "py"], "skill": ["python", "pyspark"]}))
+    Traceback (most recent call last):
+    ...
+    peerweave.errors.ValidationError: synonyms: 1 problem
+      row 3, column skill: alias 'py' maps to 'pyspark' here but to 'python' on row 2 (fix: keep one skill per alias)
+    """
+    rows = rows_of(frame)
+    n = len(frame)
+    problems: list[Problem] = []
+
+    def column(name: str) -> pd.Series:
+        if name in frame.columns:
+            return frame[name].reset_index(drop=True)
+        return pd.Series([pd.NA] * n, dtype="string")
+
+    alias = _fold(column("alias"))
+    skill = _fold(column("skill"))
+    for name, values in (("alias", alias), ("skill", skill)):
+        flag_rows(
+            values.isna(),
+            rows,
+            column=name,
+            message=f"{name} is empty",
+            fix="fill it in, or delete the row",
+            problems=problems,
+        )
+    given = (alias.notna() & skill.notna() & (alias != skill)).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"alias": alias[given], "skill": skill[given], "row": rows[given]})
+    first = pairs.drop_duplicates("alias", keep="first").set_index("alias")
+    first_skill = pairs["alias"].map(first["skill"])
+    first_row = pairs["alias"].map(first["row"])
+    clash = (pairs["skill"] != first_skill).to_numpy(dtype=bool)
+    flag_rows(
+        clash,
+        pairs["row"].to_numpy(),
+        column="skill",
+        message=lambda i: (
+            f"alias {pairs['alias'].iloc[i]!r} maps to {pairs['skill'].iloc[i]!r} here but to "
+            f"{first_skill.iloc[i]!r} on row {int(first_row.iloc[i])}"
+        ),
+        fix="keep one skill per alias",
+        problems=problems,
+    )
+    chained = pairs["skill"].isin(first.index).to_numpy(dtype=bool)
+    flag_rows(
+        chained,
+        pairs["row"].to_numpy(),
+        column="skill",
+        message=lambda i: (
+            f"{pairs['skill'].iloc[i]!r} is itself an alias of "
+            f"{first.loc[pairs['skill'].iloc[i], 'skill']!r} "
+            f"(row {int(first.loc[pairs['skill'].iloc[i], 'row'])}), so "
+            f"{pairs['alias'].iloc[i]!r} would need two steps"
+        ),
+        fix="map the alias straight to the final skill name",
+        problems=problems,
+    )
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        raise ValidationError(source, problems)
+    ordered = first.sort_index()
+    return {str(a): str(s) for a, s in zip(ordered.index, ordered["skill"], strict=True)}
 
 
 def validate_skills(
@@ -32,9 +128,12 @@ def validate_skills(
     *,
     source: str = "skills",
     known_people: pd.Series | None = None,
+    synonyms: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Type and check skill rows; raise one :class:`ValidationError` listing every problem.
 
+    Skill names are normalised by :func:`normalise_skill` (with ``synonyms``, aliases
+    become their skill first, so ``py`` and ``Python`` rows of one person are duplicates).
     Rules: person_id and skill present; level a whole number 0–4; booleans as
     true/false, yes/no or 1/0; one row per person and skill; nobody both teaches and
     wants to learn the same skill; capacity (learners a teacher takes per round, across
@@ -56,7 +155,7 @@ def validate_skills(
 
     ids = column("person_id").astype("string").str.strip()
     ids = ids.where(ids != "")
-    skills = normalise_skill(column("skill"))
+    skills = normalise_skill(column("skill"), synonyms)
     for name, values in (("person_id", ids), ("skill", skills)):
         flag_rows(
             values.isna(),

@@ -7,8 +7,9 @@ change here needs a new revision (see ``docs/store.md``).
 All times are stored as naive UTC ``DateTime`` values.
 
 >>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['analysis_runs', 'imports', 'initiative_champions', 'initiatives', 'people', 'person_metrics',
- 'person_skills', 'ties']
+['analysis_runs', 'endorsements', 'imports', 'initiative_champions', 'initiatives',
+ 'learning_sessions', 'match_rounds', 'people', 'person_metrics', 'person_skills',
+ 'round_matches', 'round_unmatched', 'session_feedback', 'ties']
 >>> [c.name for c in ties.primary_key]
 ['id']
 """
@@ -41,18 +42,32 @@ __all__ = [
     "METRIC_INT_COLUMNS",
     "PERSON_STATUSES",
     "analysis_runs",
+    "endorsements",
     "imports",
     "initiative_champions",
     "initiatives",
+    "learning_sessions",
+    "match_rounds",
     "metadata",
     "people",
     "person_metrics",
     "person_skills",
+    "round_matches",
+    "round_unmatched",
+    "session_feedback",
     "ties",
 ]
 
 #: What an import can have read; stored in ``imports.kind``.
-IMPORT_KINDS: tuple[str, ...] = ("people", "events", "ties", "survey", "viva", "skills")
+IMPORT_KINDS: tuple[str, ...] = (
+    "people",
+    "events",
+    "ties",
+    "survey",
+    "viva",
+    "skills",
+    "sessions",
+)
 
 #: What an initiative stores; ``initiatives.kind``.
 INITIATIVE_KINDS: tuple[str, ...] = ("champions",)
@@ -229,4 +244,90 @@ initiative_champions = Table(
     Column("rank", Integer, nullable=False),
     Column("marginal_gain", Float),  # NULL for heuristic seeds
     Column("reason", Text, nullable=False, server_default=text("''")),
+)
+
+match_rounds = Table(
+    "match_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("params", Text, nullable=False),  # JSON: the matching options
+    Column("summary", Text, nullable=False),  # JSON: wishes, matched, max possible…
+)
+
+round_matches = Table(
+    "round_matches",
+    metadata,
+    Column(
+        "round_id", Integer, ForeignKey("match_rounds.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("learner_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("skill", String, primary_key=True),
+    Column("teacher_id", String, ForeignKey("people.person_id"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False, server_default=text("''")),
+)
+
+round_unmatched = Table(
+    "round_unmatched",
+    metadata,
+    Column(
+        "round_id", Integer, ForeignKey("match_rounds.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("learner_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("skill", String, primary_key=True),
+    Column("reason", Text, nullable=False),
+)
+
+learning_sessions = Table(
+    "learning_sessions",
+    metadata,
+    Column("session_id", Integer, primary_key=True, autoincrement=True),
+    Column("learner_id", String, ForeignKey("people.person_id"), nullable=False),
+    Column("teacher_id", String, ForeignKey("people.person_id"), nullable=False),
+    Column("skill", String, nullable=False),
+    Column("status", String(10), nullable=False, server_default=text("'proposed'")),
+    Column("proposed_at", DateTime, nullable=False),
+    Column("scheduled_for", DateTime),
+    Column("held_at", DateTime),
+    Column("cancelled_at", DateTime),
+    Column("applied_at", DateTime),
+    Column("parent_session_id", Integer, ForeignKey("learning_sessions.session_id")),
+    Column("round_id", Integer, ForeignKey("match_rounds.id", ondelete="SET NULL")),
+    Column("wished_at", DateTime),
+    CheckConstraint("status IN ('proposed', 'scheduled', 'held', 'cancelled')", name="status"),
+    CheckConstraint("learner_id <> teacher_id", name="two_people"),
+    Index("ix_learning_sessions_teacher_skill", "teacher_id", "skill"),
+    Index("ix_learning_sessions_learner_skill", "learner_id", "skill"),
+)
+
+session_feedback = Table(
+    "session_feedback",
+    metadata,
+    Column(
+        "session_id",
+        Integer,
+        ForeignKey("learning_sessions.session_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role", String(10), primary_key=True),
+    Column("author_id", String, ForeignKey("people.person_id"), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("prepared", Boolean),
+    Column("clear", Boolean),
+    Column("again", Boolean),
+    Column("comment", Text, nullable=False, server_default=text("''")),
+    Column("given_at", DateTime, nullable=False),
+    CheckConstraint("role IN ('learner', 'teacher')", name="role"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+)
+
+endorsements = Table(
+    "endorsements",
+    metadata,
+    Column("from_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("to_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("skill", String, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("from_id <> to_id", name="two_people"),
 )

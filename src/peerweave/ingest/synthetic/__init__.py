@@ -1,11 +1,13 @@
 """Realistic synthetic organizations of any size, with a known planted structure.
 
 :func:`generate_organization` builds an organization of 20 to 1,000,000 people: an
-HR export (``people``), self-reported ``skills``, ONA ``survey`` answers and
-collaboration events (email, chat, meetings, calls) produced chunk by chunk, plus
-the ``truth`` the analyses should recover: hidden influencers, brokers and an
+HR export (``people``), self-reported ``skills``, ONA ``survey`` answers,
+collaboration events (email, chat, meetings, calls) produced chunk by chunk, a year of
+peer-learning history (``sessions`` with snowball chains, and two-sided ``feedback``),
+plus the ``truth`` the analyses should recover: hidden influencers, brokers and an
 isolated team. :func:`write_organization` writes it as ``people.csv``,
-``events.parquet``, ``skills.csv``, ``survey.csv`` and ``truth.json``.
+``events.parquet``, ``skills.csv``, ``survey.csv``, ``sessions.csv``, ``feedback.csv``
+and ``truth.json``.
 
 What is guaranteed
 ------------------
@@ -21,6 +23,10 @@ What is guaranteed
   ``"Executive Leadership"``.
 * ``person_id`` ``P`` + zero-padded number, numbered in order of hire; emails
   ``first.last.<number>@example.com`` (lowercase ASCII, unique).
+* ``sessions`` (the ledger's columns, :data:`peerweave.learning.schema.SESSION_COLUMNS`)
+  cover the 365 days that end on the event log's last day; every session passes
+  :func:`peerweave.ingest.sessions.validate_sessions`, and ``feedback`` is given only on
+  held sessions, at most once per session and side.
 * The same seed and arguments give byte-identical files; events do not depend on
   the chunk size.
 
@@ -59,6 +65,11 @@ from peerweave.ingest.synthetic._frames import (
     truth_dict,
 )
 from peerweave.ingest.synthetic._org import build_org
+from peerweave.ingest.synthetic._sessions import (
+    build_programme,
+    programme_frames,
+    programme_truth,
+)
 from peerweave.ingest.synthetic._survey import build_skills, build_survey
 
 __all__ = [
@@ -87,23 +98,27 @@ FILES: dict[str, str] = {
     "events": "events.parquet",
     "skills": "skills.csv",
     "survey": "survey.csv",
+    "sessions": "sessions.csv",
+    "feedback": "feedback.csv",
     "truth": "truth.json",
 }
 _DEFAULT_CHUNK = 65_536
 _MAX_CHUNK_EVENTS = 8_000_000
 
 # random streams (SeedSequence spawn keys) of each part, so parts do not shift each other
-_ORG, _CONTACTS, _SURVEY, _SKILLS, _MODEL = 1, 2, 3, 4, 5
+_ORG, _CONTACTS, _SURVEY, _SKILLS, _MODEL, _SESSIONS = 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class SyntheticOrganization:
-    """A generated organization: people, skills, survey answers, events on demand, truth.
+    """A generated organization: people, skills, survey, learning history, events, truth.
 
     ``people`` has the columns of :data:`peerweave.org.schema.PEOPLE_COLUMNS`,
     ``skills`` those of :data:`~peerweave.org.schema.SKILLS_COLUMNS`, ``survey``
-    ``respondent, question, colleague, strength``. Events are produced on demand,
-    chunk by chunk (:meth:`iter_events`), so they never need to fit in memory.
+    ``respondent, question, colleague, strength``; ``sessions`` and ``feedback`` those of
+    :mod:`peerweave.learning.schema` (skills spelled as in ``skills``; times are whole
+    days). Events are produced on demand, chunk by chunk (:meth:`iter_events`), so they
+    never need to fit in memory.
 
     Examples
     --------
@@ -115,6 +130,8 @@ class SyntheticOrganization:
     people: pd.DataFrame
     skills: pd.DataFrame
     survey: pd.DataFrame
+    sessions: pd.DataFrame
+    feedback: pd.DataFrame
     truth: dict[str, Any]
     _model: EventModel = field(repr=False)
 
@@ -303,8 +320,8 @@ def generate_organization(
     Returns
     -------
     SyntheticOrganization
-        People, skills and survey answers as DataFrames, events on demand, and the
-        planted truth.
+        People, skills, survey answers and the learning programme's sessions and
+        feedback as DataFrames, events on demand, and the planted truth.
 
     Raises
     ------
@@ -337,11 +354,19 @@ def generate_organization(
         entropy=entropy,
         rng=_rng(entropy, _MODEL),
     )
+    skill_rows = build_skills(org, _rng(entropy, _SKILLS))
+    end_day = start_day + 7 * weeks - 1  # the event log's last day
+    programme = build_programme(org, contacts, skill_rows, end_day, _rng(entropy, _SESSIONS))
+    sessions, feedback = programme_frames(programme, ids)
+    truth = truth_dict(org, ids, entropy, weeks, day, float(events_per_person_week))
+    truth["programme"] = programme_truth(programme, ids)
     return SyntheticOrganization(
         people=people_frame(org, ids, names, emails),
-        skills=skills_frame(org, ids, build_skills(org, _rng(entropy, _SKILLS))),
+        skills=skills_frame(org, ids, skill_rows),
         survey=survey_frame(org, ids, build_survey(org, contacts, _rng(entropy, _SURVEY))),
-        truth=truth_dict(org, ids, entropy, weeks, day, float(events_per_person_week)),
+        sessions=sessions,
+        feedback=feedback,
+        truth=truth,
         _model=model,
     )
 
@@ -360,11 +385,11 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 def write_organization(
     org: SyntheticOrganization, out_dir: Path | str, *, chunk_people: int = _DEFAULT_CHUNK
 ) -> dict[str, Path]:
-    """Write ``people.csv``, ``events.parquet``, ``skills.csv``, ``survey.csv``, ``truth.json``.
+    """Write people, events, skills, survey, sessions and feedback files, and ``truth.json``.
 
     Events are streamed to Parquet chunk by chunk (one row group per chunk), so
     memory stays bounded at any size. Booleans are written ``true``/``false``, dates
-    ``YYYY-MM-DD``, the CEO's ``manager_id`` empty.
+    ``YYYY-MM-DD``, the CEO's ``manager_id`` and other missing values empty.
 
     Parameters
     ----------
@@ -379,7 +404,7 @@ def write_organization(
     -------
     dict[str, Path]
         The path of each file, by key: ``people``, ``events``, ``skills``, ``survey``,
-        ``truth``.
+        ``sessions``, ``feedback``, ``truth``.
 
     Examples
     --------
@@ -387,7 +412,8 @@ def write_organization(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     paths = write_organization(generate_organization(40, weeks=1), tmp)
     ...     sorted(p.name for p in paths.values())
-    ['events.parquet', 'people.csv', 'skills.csv', 'survey.csv', 'truth.json']
+    ['events.parquet', 'feedback.csv', 'people.csv', 'sessions.csv', 'skills.csv', 'survey.csv',
+     'truth.json']
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -395,6 +421,8 @@ def write_organization(
     _write_csv(org.people, paths["people"])
     _write_csv(org.skills, paths["skills"])
     _write_csv(org.survey, paths["survey"])
+    _write_csv(org.sessions, paths["sessions"])
+    _write_csv(org.feedback, paths["feedback"])
     with pq.ParquetWriter(
         paths["events"],
         EVENT_SCHEMA,

@@ -26,7 +26,7 @@ from peerweave.org.schema import PEOPLE_COLUMNS, SKILLS_COLUMNS
 
 __all__ = ["identity", "people_frame", "skills_frame", "survey_frame", "truth_dict"]
 
-VERSION = 2
+VERSION = 3
 
 
 def _strings(values: list[str]) -> Any:
