@@ -68,8 +68,9 @@ def test_absent_columns_are_all_missing_with_types():
     for col in PEOPLE_COLUMNS:
         if col == "person_id":
             continue
-        expected = [False, False] if col == "opted_out" else [True, True]
-        assert (people[col].isna() if col != "opted_out" else people[col]).tolist() == expected
+        flag = col in ("opted_out", "on_leave")
+        expected = [False, False] if flag else [True, True]
+        assert (people[col] if flag else people[col].isna()).tolist() == expected
 
 
 def test_no_rows():

@@ -46,6 +46,7 @@ def full_frame() -> pd.DataFrame:
                 "datetime64[ns]"
             ),
             "opted_out": [False, True, False],
+            "on_leave": [False, False, True],
         }
     )
 
@@ -174,8 +175,12 @@ def test_stubs_add_only_unknown_ids(store: Store, new_import: Callable[..., int]
         loaded = load_people(session=session).set_index("person_id")
     assert loaded.index.tolist() == ["a", "b", "c"]
     assert loaded.loc["a", "name"] == "Ana"
-    assert loaded.loc["b"].drop(["status", "opted_out"]).isna().all()
-    assert loaded.loc["b", "status"] == "active" and not loaded.loc["b", "opted_out"]
+    assert loaded.loc["b"].drop(["status", "opted_out", "on_leave"]).isna().all()
+    assert (
+        loaded.loc["b", "status"] == "active"
+        and not loaded.loc["b", "opted_out"]
+        and not loaded.loc["b", "on_leave"]
+    )
 
 
 def test_stubs_named_later_in_a_people_file_are_updated(
@@ -249,3 +254,27 @@ def test_partial_update_keeps_status_and_marks_nobody_left(store: Store) -> None
     assert everyone.loc["c", "status"] == "left"
     assert everyone.loc["c", "department"] == "Sales"
     assert everyone.loc["b", "name"] == "Bo"
+
+
+def test_a_0004_database_gains_on_leave_keeping_its_people(store_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from peerweave.store import head_revision, make_engine, upgrade_database
+
+    engine = make_engine(store_url)
+    try:
+        upgrade_database(engine, "0004")
+        assert "on_leave" not in {c["name"] for c in inspect(engine).get_columns("people")}
+    finally:
+        engine.dispose()
+    with Store(make_engine(store_url)) as old, old.transaction() as session:
+        run = record_import(
+            session=session, kind="people", files=["hr.csv"], rows_read=2, records=2, report={}
+        )
+        add_people_stubs(session=session, person_ids=["a", "b"], import_id=run)
+    with Store.init(store_url) as store, store.transaction() as session:
+        assert store.revision() == head_revision()
+        loaded = load_people(session=session)
+        assert loaded["on_leave"].tolist() == [False, False]
+        save_people(session=session, people=hr(["a", "b"], on_leave=[False, True]), import_id=run)
+        assert load_people(session=session)["on_leave"].tolist() == [False, True]

@@ -176,6 +176,9 @@ HRIS_ALIASES: dict[str, str] = {
         ],
         "opted_out",
     ),
+    **dict.fromkeys(
+        ["leave", "onleave", "is_on_leave", "leave_of_absence", "loa", "absent"], "on_leave"
+    ),
 }
 
 _FIRST = {"first_name", "firstname", "given_name", "legal_first_name", "preferred_first_name"}

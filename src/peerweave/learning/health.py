@@ -311,9 +311,11 @@ def _period(
     if first is None and len(dates):
         first = pd.Timestamp((held if len(held) else dates).min()).normalize()
     if last is None and len(dates):
-        applied = led.applied_at[~np.isnat(led.applied_at)]
-        latest = max(dates.max(), applied.max()) if len(applied) else dates.max()
-        last = pd.Timestamp(latest).normalize()
+        # the last thing that happened: a session held or cancelled, a skill applied; a
+        # round proposed today is not yet activity (only when nothing else is)
+        done = np.concatenate([led.held_at, led.cancelled_at, led.applied_at])
+        done = done[~np.isnat(done)]
+        last = pd.Timestamp((done if len(done) else dates).max()).normalize()
     if first is not None and last is not None and first > last:
         raise InputError(
             "period",
@@ -384,7 +386,8 @@ def programme_health(
     used when present); ``skills`` has the inventory's columns (``person_id, skill, level,
     can_teach, wants_to_learn``); ``sessions`` those of the ledger. The period runs from
     ``period_start`` to ``period_end`` (dates, both included); by default from the first held
-    session (the first date in the ledger when none was held) to the last date in the ledger.
+    session (the first date in the ledger when none was held) to the last session held or
+    cancelled or skill applied (the last date in the ledger when there is none).
 
     >>> h = programme_health(*_example(), min_group_size=2)
     >>> h.by_group[["group", "active_people", "seeders", "leechers"]].to_dict("records")

@@ -40,6 +40,7 @@ def empty_people() -> pd.DataFrame:
             "timezone": pd.Series(dtype="string"),
             "hire_date": pd.Series(dtype="datetime64[ns]"),
             "opted_out": pd.Series(dtype=bool),
+            "on_leave": pd.Series(dtype=bool),
         }
     )[list(PEOPLE_COLUMNS)]
 
@@ -136,6 +137,9 @@ def validate_people(frame: pd.DataFrame, *, source: str = "people") -> pd.DataFr
     )
     out["opted_out"] = parse_bool(
         column("opted_out"), column="opted_out", rows=rows, problems=problems
+    )
+    out["on_leave"] = parse_bool(
+        column("on_leave"), column="on_leave", rows=rows, problems=problems
     )
 
     managers = out["manager_id"]

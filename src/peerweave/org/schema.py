@@ -48,6 +48,7 @@ PEOPLE_COLUMNS: tuple[str, ...] = (
     "timezone",
     "hire_date",
     "opted_out",
+    "on_leave",
 )
 
 #: Skills per person. ``level`` 0–4: 0 none, 1 beginner, 2 practitioner, 3 expert, 4 master.

@@ -30,7 +30,7 @@ __all__ = ["PeopleChanges", "add_people_stubs", "load_people", "save_people"]
 
 _INT_COLUMNS = ("level",)
 _DATE_COLUMNS = ("hire_date",)
-_BOOL_COLUMNS = ("opted_out",)
+_BOOL_COLUMNS = ("opted_out", "on_leave")
 _TEXT_COLUMNS = tuple(
     c for c in PEOPLE_COLUMNS if c not in (*_INT_COLUMNS, *_DATE_COLUMNS, *_BOOL_COLUMNS)
 )

@@ -118,6 +118,7 @@ people = Table(
     Column("timezone", String),
     Column("hire_date", Date),
     Column("opted_out", Boolean, nullable=False, server_default=false()),
+    Column("on_leave", Boolean, nullable=False, server_default=false()),  # 0005
     Column("status", String(10), nullable=False, server_default=text("'active'")),
     Column("left_at", DateTime),
     Column("first_import_id", Integer, ForeignKey("imports.id")),

@@ -94,6 +94,14 @@ def _teams(org: Org) -> Any:
     return all_labels, all_labels.take(pa.array(label_of[np.maximum(org.parent, 0)]))
 
 
+def on_leave(org: Org) -> np.ndarray[Any, Any]:
+    """About 0.5% of the people who did not opt out are on leave: a fixed hash of their
+    index, so that no random stream moves and every other output stays as it was."""
+    index = np.arange(len(org.opted_out), dtype=np.uint64)
+    hashed = (index * np.uint64(2654435761)) % np.uint64(1000)
+    return np.asarray((hashed < 5) & ~org.opted_out)
+
+
 def people_frame(org: Org, ids: Any, names: Any, emails: Any) -> pd.DataFrame:
     _, team = _teams(org)
     cities = list(org.loc_names)
@@ -110,6 +118,7 @@ def people_frame(org: Org, ids: Any, names: Any, emails: Any) -> pd.DataFrame:
         "timezone": _strings([LOCATIONS[c] for c in cities]).take(pa.array(org.loc)),
         "hire_date": pa.array(org.hire_day.astype(np.int32), pa.date32()),
         "opted_out": pa.array(org.opted_out),
+        "on_leave": pa.array(on_leave(org)),
     }
     table = pa.table([columns[c] for c in PEOPLE_COLUMNS], names=list(PEOPLE_COLUMNS))
     table = table.take(pa.array(np.argsort(org.id_num)))
