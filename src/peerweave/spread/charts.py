@@ -5,6 +5,11 @@
 library is embedded, so the page opens offline). Weeks run along the x axis, adopters on the
 left axis and the share of the organization on the right; dotted lines mark 3 and 6 months.
 
+:func:`tracking_png` and :func:`tracking_html` draw the observed adoption curve of a running
+initiative over its forecast band (:func:`~peerweave.spread.adoption.track`), the week it
+left the band, and, when given, the forecast again from today with the fitted model
+(:func:`~peerweave.spread.fit.reforecast`).
+
 >>> from peerweave.spread.strategies import _example, compare
 >>> c = compare(_example(), ["hubs", "random"], 1, runs=20, steps=6)
 >>> [label for label, _ in _series(c)]
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +28,19 @@ import pandas as pd
 
 from peerweave.spread.strategies import Comparison, describe
 
-__all__ = ["COLORS", "forecast_html", "forecast_png", "title"]
+if TYPE_CHECKING:
+    from peerweave.spread.adoption import Tracking
+    from peerweave.spread.fit import Reforecast
+
+__all__ = [
+    "COLORS",
+    "forecast_html",
+    "forecast_png",
+    "title",
+    "tracking_html",
+    "tracking_png",
+    "tracking_title",
+]
 
 #: A colour per strategy, the same in every chart (colour-blind safe, Okabe & Ito 2008).
 COLORS: dict[str, str] = {
@@ -275,3 +292,210 @@ def forecast_html(comparison: Comparison, path: str | Path) -> Path:
 def _rgba(color: str, alpha: float) -> str:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+# ---------------------------------------------------------------------------- tracking
+#: Colours of the tracking chart: the forecast, what was observed, the forecast from today.
+FORECAST_COLOR, OBSERVED_COLOR, REFIT_COLOR = "#0072B2", "#D55E00", "#009E73"
+
+
+def tracking_title(tracking: Tracking) -> tuple[str, str]:
+    """The tracking chart's title (the headline) and subtitle.
+
+    >>> from peerweave.spread.adoption import _tracked
+    >>> tracking_title(_tracked())[1]
+    'independent cascade, uniform probabilities (P = 1) · 6 people · 20 simulated runs · band = 5–95% of runs'
+    """
+    forecast = tracking.forecast
+    sub = (
+        f"{describe(forecast.model)} · {tracking.population:,} people · "
+        f"{forecast.runs:,} simulated runs · band = 5–95% of runs"
+    )
+    return tracking.headline(), sub
+
+
+def tracking_png(
+    tracking: Tracking,
+    path: str | Path,
+    *,
+    reforecast: Reforecast | None = None,
+    dpi: int = 150,
+) -> Path:
+    """Draw the observed curve over the forecast band to ``path`` (PNG, SVG or PDF).
+
+    >>> import tempfile
+    >>> from peerweave.spread.adoption import _tracked
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     tracking_png(_tracked(), Path(d) / "track.png").read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    path = Path(path)
+    curve = tracking.curve
+    fig = Figure(figsize=(11, 6.2), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = curve["step"].to_numpy()
+    ax.fill_between(
+        x, curve["p05"], curve["p95"], color=FORECAST_COLOR, alpha=0.15, linewidth=0,
+        label="forecast: 5–95% of runs",
+    )  # fmt: skip
+    ax.plot(
+        x, curve["mean"], color=FORECAST_COLOR, linewidth=2, linestyle="--", label="forecast: mean"
+    )
+    seen = curve[curve["observed"].notna()]
+    top = float(curve["p95"].max()) if len(curve) else 1.0
+    if reforecast is not None:
+        r = reforecast.curve
+        ax.fill_between(r["step"], r["p05"], r["p95"], color=REFIT_COLOR, alpha=0.15, linewidth=0)
+        ax.plot(
+            r["step"], r["mean"], color=REFIT_COLOR, linewidth=2,
+            label="forecast from today (fitted model)",
+        )  # fmt: skip
+        top = max(top, float(r["p95"].max()))
+    if len(seen):
+        observed = seen["observed"].to_numpy(dtype=np.float64)
+        ax.plot(
+            seen["step"], observed, color=OBSERVED_COLOR, linewidth=2.6, marker="o",
+            markersize=4, label="observed",
+        )  # fmt: skip
+        top = max(top, float(observed.max()))
+        last = seen.iloc[-1]
+        ax.annotate(
+            f"{int(last['observed']):,}",
+            (float(last["step"]), float(last["observed"])),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color=OBSERVED_COLOR,
+        )
+    if tracking.left_band is not None:
+        ax.axvline(tracking.left_band, color=OBSERVED_COLOR, linestyle=":", linewidth=1.2)
+        ax.annotate(
+            f"left the band ({tracking.direction}) in week {tracking.left_band}",
+            (tracking.left_band, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -4),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=9,
+            color=OBSERVED_COLOR,
+        )
+    steps = int(x.max()) if len(x) else 1
+    if reforecast is not None:
+        steps = max(steps, int(reforecast.curve["step"].max()))
+    ax.set_xlim(0, max(steps, 1))
+    ax.set_ylim(0, top * 1.08 + 1)
+    ax.set_xlabel("weeks since the initiative started", fontsize=11)
+    ax.set_ylabel("colleagues who have adopted", fontsize=11)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=min(len(labels), 4) or 1, frameon=False
+    )
+    head, sub = tracking_title(tracking)
+    fig.suptitle(head, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    ax.set_title(sub, fontsize=9.5, color="#555555", loc="left")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path
+
+
+def tracking_html(
+    tracking: Tracking, path: str | Path, *, reforecast: Reforecast | None = None
+) -> Path:
+    """Write the observed curve over the forecast band as an interactive HTML page (offline).
+
+    >>> import tempfile
+    >>> from peerweave.spread.adoption import _tracked
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     text = tracking_html(_tracked(), Path(d) / "track.html").read_text()
+    >>> "observed" in text, "<script" in text
+    (True, True)
+    """
+    import plotly.graph_objects as go
+
+    path = Path(path)
+    curve = tracking.curve
+    fig = go.Figure()
+    x = curve["step"].tolist()
+
+    def band(frame: pd.DataFrame, color: str, name: str, group: str) -> None:
+        steps = frame["step"].tolist()
+        fig.add_trace(
+            go.Scatter(
+                x=steps, y=_band(frame["p95"]), mode="lines", line={"width": 0, "color": color},
+                legendgroup=group, showlegend=False, hoverinfo="skip",
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=steps, y=_band(frame["p05"]), mode="lines", line={"width": 0, "color": color},
+                fill="tonexty", fillcolor=_rgba(color, 0.15), legendgroup=group,
+                name=name, hoverinfo="skip",
+            )
+        )  # fmt: skip
+
+    band(curve, FORECAST_COLOR, "forecast: 5–95% of runs", "forecast")
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=_band(curve["mean"]), mode="lines", name="forecast: mean",
+            legendgroup="forecast", line={"width": 2, "dash": "dash", "color": FORECAST_COLOR},
+            hovertemplate="week %{x}: forecast %{y:,.0f}<extra></extra>",
+        )
+    )  # fmt: skip
+    if reforecast is not None:
+        band(reforecast.curve, REFIT_COLOR, "forecast from today: 5–95%", "refit")
+        fig.add_trace(
+            go.Scatter(
+                x=reforecast.curve["step"].tolist(), y=_band(reforecast.curve["mean"]),
+                mode="lines", name="forecast from today (fitted model)", legendgroup="refit",
+                line={"width": 2, "color": REFIT_COLOR},
+                hovertemplate="week %{x}: %{y:,.0f} (fitted model)<extra></extra>",
+            )
+        )  # fmt: skip
+    seen = curve[curve["observed"].notna()]
+    if len(seen):
+        custom = np.column_stack([seen["p05"], seen["p95"]])
+        fig.add_trace(
+            go.Scatter(
+                x=seen["step"].tolist(), y=_band(seen["observed"].to_numpy(dtype=np.float64)),
+                mode="lines+markers", name="observed", line={"width": 3, "color": OBSERVED_COLOR},
+                customdata=custom, text=seen["status"].tolist(),
+                hovertemplate=(
+                    "week %{x}: <b>%{y:,.0f}</b> adopted (%{text})"
+                    "<br>forecast band %{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>"
+                ),
+            )
+        )  # fmt: skip
+    if tracking.left_band is not None:
+        fig.add_vline(
+            x=tracking.left_band,
+            line={"dash": "dot", "color": OBSERVED_COLOR, "width": 1},
+            annotation_text=f"left the band ({tracking.direction})",
+            annotation_position="top right",
+        )
+    head, sub = tracking_title(tracking)
+    fig.update_layout(
+        title={"text": f"<b>{head}</b><br><sup>{sub}</sup>", "x": 0.01},
+        xaxis_title="weeks since the initiative started",
+        yaxis_title="colleagues who have adopted",
+        template="plotly_white",
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.18},
+        margin={"t": 90},
+    )
+    fig.update_yaxes(rangemode="tozero", tickformat=",")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(path, include_plotlyjs=True, full_html=True)
+    return path
