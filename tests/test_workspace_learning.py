@@ -254,7 +254,7 @@ def test_a_round_on_a_generated_org_meets_the_invariants(
     manager = people["manager_id"]
     assert not (manager.reindex(m["learner_id"]).to_numpy() == m["teacher_id"].to_numpy()).any()
     assert not (manager.reindex(m["teacher_id"]).to_numpy() == m["learner_id"].to_numpy()).any()
-    opted = set(people.index[people["opted_out"].astype(bool)])
+    opted = set(people.index[(people["opted_out"] | people["on_leave"]).astype(bool)])
     assert not (set(m["learner_id"]) | set(m["teacher_id"])) & opted
     level = skills.set_index(["person_id", "skill"])["level"]
     have = level.reindex(pd.MultiIndex.from_arrays([m["teacher_id"], m["skill"]])).to_numpy()
@@ -276,7 +276,7 @@ def test_a_round_on_a_generated_org_meets_the_invariants(
 
 def _eligible_arcs(people: pd.DataFrame, skills: pd.DataFrame) -> list[tuple[tuple[str, str], str]]:
     """Every (wish, teacher) pair the rules allow, built the slow, obvious way."""
-    ok = set(people.index[~people["opted_out"].astype(bool)])
+    ok = set(people.index[~(people["opted_out"] | people["on_leave"]).astype(bool)])
     manager = people["manager_id"].to_dict()
     wishes = skills[skills["wants_to_learn"] & skills["person_id"].isin(ok)]
     teachers = skills[skills["can_teach"] & skills["person_id"].isin(ok) & (skills["capacity"] > 0)]

@@ -42,12 +42,17 @@ def _text(value: Any) -> str | None:
 
 
 def unavailable(people: pd.DataFrame) -> set[str]:
-    """People who opted out or left."""
+    """People who opted out, left or are on leave."""
     out: set[str] = set()
     for row in people.to_dict("records"):
         opted = row.get("opted_out")
+        away = row.get("on_leave")
         status = _text(row.get("status"))
-        if (opted is True or opted == 1) or (status or "").lower() == "left":
+        if (
+            (opted is True or opted == 1)
+            or (away is True or away == 1)
+            or ((status or "").lower() == "left")
+        ):
             out.add(str(row["person_id"]))
     return out
 

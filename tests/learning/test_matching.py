@@ -334,7 +334,7 @@ def test_every_unmatched_reason_in_precedence_order() -> None:
         "cobol": "nobody teaches cobol",
         "sql": "nobody who teaches sql is above your level (4)",
         "excel": "the only excel teachers are in your reporting line",
-        "go": "the only go teachers opted out or left",
+        "go": "the only go teachers opted out, left or are on leave",
         "rust": "all rust teachers are full this round",
     }
     assert "gone" not in " ".join(result.unmatched["reason"])  # who opted out stays hidden

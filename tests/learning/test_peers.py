@@ -138,7 +138,7 @@ def test_empty_lists_are_explained(office) -> None:
     gone = people.assign(opted_out=[False, False, True, True, False, False])
     gone["status"] = ["active", "active", "active", "active", "left", "active"]
     hidden = find_peers("me", "sql", gone, skills, graph)
-    assert hidden.attrs["explanation"] == "the only sql teachers opted out or left"
+    assert hidden.attrs["explanation"] == "the only sql teachers opted out, left or are on leave"
 
     busy = pd.DataFrame({"teacher_id": ["ann", "bo", "cy"], "open": [2, 1, 5]})
     full = find_peers("me", "sql", people, skills, graph, busy=busy)

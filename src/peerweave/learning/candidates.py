@@ -6,8 +6,9 @@ A candidate arc joins a wish to a teacher of the same skill when all of these ho
 * the teacher's level is at least the learner's level + 1;
 * they are two people (never a person with themself);
 * neither is the other's manager (``people.manager_id``, either direction);
-* the teacher has not opted out (``opted_out``) and has not left (``status == "left"``);
-  wishes of learners who opted out or left are skipped before a round;
+* the teacher has not opted out (``opted_out``), has not left (``status == "left"``) and is
+  not on leave (``on_leave``); wishes of learners who opted out, left or are on leave are
+  skipped before a round;
 * the teacher has room: ``capacity`` (learners per round, across all their skills) minus
   the learners already in their open sessions (``busy``) is above 0.
 
@@ -114,7 +115,7 @@ REASONS: dict[int, str] = {
     NOBODY_TEACHES: "nobody teaches {skill}",
     NOBODY_ABOVE: "nobody who teaches {skill} is above your level ({level})",
     REPORTING_LINE: "the only {skill} teachers are in your reporting line",
-    OPTED_OUT_OR_LEFT: "the only {skill} teachers opted out or left",
+    OPTED_OUT_OR_LEFT: "the only {skill} teachers opted out, left or are on leave",
     ALL_FULL: "all {skill} teachers are full this round",
 }
 
@@ -214,7 +215,7 @@ class Population:
     """The people frame as arrays, sorted by ``person_id``: what matching needs of each person.
 
     ``manager`` is the position of each person's manager (-1: none or not in the frame);
-    ``available`` is false for people who opted out or left; ``department`` codes index
+    ``available`` is false for people who opted out, left or are on leave; ``department`` codes index
     ``departments`` (-1: unknown); ``offset`` is the UTC offset in hours (NaN: unknown),
     ``zone`` the code of the time zone in ``zone_offsets`` (-1: unknown);
     ``tiebreak`` is a seeded, stable hash of the id that orders ties.
@@ -278,6 +279,11 @@ class Population:
         )
         status = text("status")
         left = np.char.lower(np.where(pd.isna(status), "", status).astype(str)) == "left"
+        away = (
+            frame["on_leave"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            if "on_leave" in frame.columns
+            else np.zeros(n, dtype=bool)
+        )
         codes, departments = pd.factorize(text("department"), sort=True)
         zones, zone_names = pd.factorize(text("timezone"))
         day = on or dt.datetime.now(dt.UTC).date()
@@ -289,7 +295,7 @@ class Population:
             ids=ids,
             index=index,
             manager=manager,
-            available=~opted & ~left,
+            available=~opted & ~left & ~away,
             department=np.asarray(codes, dtype=np.int64),
             departments=np.asarray(departments, dtype=object),
             offset=np.asarray(offset, dtype=np.float64),
