@@ -1010,9 +1010,36 @@ def candidate_arcs(
     >>> candidate_arcs(people, skills, None)[["gap_score", "timezone_hours", "score"]].round(3).to_dict("records")
     [{'gap_score': 0.85, 'timezone_hours': 2.0, 'score': 0.46}]
     """
+    pop, _, _, cand = round_candidates(
+        people, skills, graph, ratings=ratings, busy=busy, options=options
+    )
+    return arcs_frame(cand, pop, np.arange(cand.n_arcs, dtype=np.int64))
+
+
+def round_candidates(
+    people: pd.DataFrame,
+    skills: pd.DataFrame,
+    graph: OrgGraph | None,
+    *,
+    ratings: pd.DataFrame | None = None,
+    busy: pd.DataFrame | None = None,
+    options: MatchOptions = MatchOptions(),
+) -> tuple[Population, SkillTable, BoolArray, Candidates]:
+    """A round's inputs: ``(population, skill table, skipped, candidates)``.
+
+    The wishes are those of learners who can take part; ``skipped`` flags the skill rows of
+    wishes left out because the learner opted out, left or is on leave.
+
+    >>> people = pd.DataFrame({"person_id": ["a", "b"], "opted_out": [False, True]})
+    >>> skills = pd.DataFrame({"person_id": ["a", "b"], "skill": ["sql", "sql"],
+    ...     "level": [3, 0], "can_teach": [True, False], "wants_to_learn": [False, True]})
+    >>> int(round_candidates(people, skills, None)[2].sum())
+    1
+    """
     pop = Population.build(people, seed=options.seed, on=options.on)
     table = SkillTable.build(skills, pop)
-    wishes = np.flatnonzero(table.learn & pop.available[np.maximum(table.person, 0)])
+    active = pop.available[np.maximum(table.person, 0)]
+    wishes = np.flatnonzero(table.learn & active)
     cand = build_candidates(
         pop,
         table.person[wishes],
@@ -1024,7 +1051,7 @@ def candidate_arcs(
         busy=busy,
         options=options,
     )
-    return arcs_frame(cand, pop, np.arange(cand.n_arcs, dtype=np.int64))
+    return pop, table, np.asarray(table.learn & ~active), cand
 
 
 def arcs_frame(cand: Candidates, pop: Population, arcs: IntArray) -> pd.DataFrame:

@@ -55,8 +55,8 @@ from peerweave.learning.candidates import (
     SkillTable,
     arc_reasons,
     arcs_frame,
-    build_candidates,
     candidate_arcs,
+    round_candidates,
     wish_reasons,
 )
 from peerweave.learning.peers import find_peers
@@ -237,21 +237,8 @@ def match_round(
     ['the only excel teachers are in your reporting line']
     """
     started = time.perf_counter()
-    pop = Population.build(people, seed=options.seed, on=options.on)
-    table = SkillTable.build(skills, pop)
-    wanted = table.learn
-    active = pop.available[np.maximum(table.person, 0)]
-    wishes = np.flatnonzero(wanted & active)
-    cand = build_candidates(
-        pop,
-        table.person[wishes],
-        table.skill[wishes],
-        table.level[wishes],
-        table,
-        graph,
-        ratings=ratings,
-        busy=busy,
-        options=options,
+    pop, table, skipped, cand = round_candidates(
+        people, skills, graph, ratings=ratings, busy=busy, options=options
     )
     solve_started = time.perf_counter()
     chosen, max_flow, cost = solve_assignment(
@@ -273,7 +260,7 @@ def match_round(
     )
     unmatched = unmatched.sort_values(["learner_id", "skill"], kind="stable").reset_index(drop=True)
     summary = _summary(cand, pop, table, picked, max_flow, cost, options)
-    summary["skipped_wishes"] = int((wanted & ~active).sum())
+    summary["skipped_wishes"] = int(skipped.sum())
     seconds = {
         **cand.seconds,
         "solve": solved - solve_started,

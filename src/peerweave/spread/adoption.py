@@ -73,6 +73,7 @@ from peerweave.spread.simulate import (
     UNKNOWN_GROUP,
     _check_csr,
     _count,
+    _example,
     _frozen,
     _run,
     _run_key,
@@ -1163,28 +1164,6 @@ def synthetic_adoptions(
     out["evidence"] = out["evidence"].astype("string")
     out["adopted_at"] = out["adopted_at"].astype("datetime64[ns]")
     return out.sort_values(["adopted_at", "person_id"], kind="stable").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------- examples
-def _example() -> OrgGraph:
-    """Seven people: a and b both know c and d; c and d know e; f - g is apart.
-
-    Departments: a b c in x, d e in y, f g in z; g opted out (so f is alone).
-    """
-    people = pd.DataFrame(
-        {
-            "person_id": list("abcdefg"),
-            "department": ["x", "x", "x", "y", "y", "z", "z"],
-            "opted_out": [False] * 6 + [True],
-        }
-    )
-    ties = pd.DataFrame(
-        {
-            "source": ["a", "a", "b", "b", "c", "d", "f"],
-            "target": ["c", "d", "c", "d", "e", "e", "g"],
-        }
-    )
-    return OrgGraph.from_frames(people, ties)
 
 
 @dataclass(frozen=True)
