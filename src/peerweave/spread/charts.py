@@ -273,10 +273,15 @@ def forecast_html(comparison: Comparison, path: str | Path) -> Path:
                 annotation_text=text,
                 annotation_position="top left",
             )
-    head, sub = title(comparison)
+    return _write_html(fig, path, title(comparison), "weeks after the seeds are briefed")
+
+
+def _write_html(fig: Any, path: Path, titles: tuple[str, str], xaxis: str) -> Path:
+    """Lay out an adoption chart the one way both charts share, and write it (offline)."""
+    head, sub = titles
     fig.update_layout(
         title={"text": f"<b>{head}</b><br><sup>{sub}</sup>", "x": 0.01},
-        xaxis_title="weeks after the seeds are briefed",
+        xaxis_title=xaxis,
         yaxis_title="colleagues who have adopted",
         template="plotly_white",
         hovermode="x unified",
@@ -485,17 +490,4 @@ def tracking_html(
             annotation_text=f"left the band ({tracking.direction})",
             annotation_position="top right",
         )
-    head, sub = tracking_title(tracking)
-    fig.update_layout(
-        title={"text": f"<b>{head}</b><br><sup>{sub}</sup>", "x": 0.01},
-        xaxis_title="weeks since the initiative started",
-        yaxis_title="colleagues who have adopted",
-        template="plotly_white",
-        hovermode="x unified",
-        legend={"orientation": "h", "y": -0.18},
-        margin={"t": 90},
-    )
-    fig.update_yaxes(rangemode="tozero", tickformat=",")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.write_html(path, include_plotlyjs=True, full_html=True)
-    return path
+    return _write_html(fig, path, tracking_title(tracking), "weeks since the initiative started")
