@@ -10,7 +10,14 @@ from pathlib import Path
 from peerweave.ingest.synthetic import generate_to_directory
 from peerweave.workspace import ImportResult, Workspace
 
-__all__ = ["DemoResult", "peer_example", "run_demo"]
+__all__ = [
+    "DEMO_PROB",
+    "DEMO_WEEKS",
+    "DemoResult",
+    "peer_example",
+    "run_demo",
+    "running_initiative",
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,83 @@ class DemoResult:
     #: A person who wants to learn a skill someone above their level teaches (for
     #: ``peerweave peers``), or ``None``.
     peer_example: tuple[str, str] | None = None
+    #: The running initiative the demo simulates (champions and 10 weeks of adoptions).
+    initiative_id: int | None = None
+    #: The department the demo makes lag behind its forecast, or ``None``.
+    lagging: str | None = None
+
+
+#: Weeks the demo's initiative has been running.
+DEMO_WEEKS = 10
+#: The demo initiative's tie probabilities: each tie passes the practice on with probability
+#: 2% at the median tie weight (the synthetic network is dense: ~50 contacts each).
+DEMO_PROB = "tie-weight:0.02"
+
+
+def running_initiative(
+    ws: Workspace, *, seed: int = 7, weeks: int = DEMO_WEEKS, now: object = None
+) -> tuple[int, str | None]:
+    """Simulate an initiative running for ``weeks`` weeks up to ``now`` (default: today).
+
+    Champions (5% of people) are chosen and stored, starting ``weeks`` weeks before ``now``
+    (the synthetic network describes the quarter before); one simulated run of their
+    independent cascade gives the adoption records, stored as imported. To give tracking
+    something to find, the second-largest department's adoptions after the first week are
+    recorded only one time in five (its champions excepted). Returns the initiative's id and that
+    department.
+
+    >>> with Workspace.open("sqlite://", create=True) as ws:
+    ...     _ = ws.import_ties("docs/examples/ties.graphml")
+    ...     running_initiative(ws, now="2025-03-17")[0], len(ws.adoptions(1)) >= 1
+    (1, True)
+    """
+    import numpy as np
+    import pandas as pd
+
+    from peerweave.spread.adoption import synthetic_adoptions
+    from peerweave.store import save_adoptions
+
+    end = (
+        pd.Timestamp.now(tz="UTC").tz_localize(None) if now is None else pd.Timestamp(now)  # type: ignore[arg-type]
+    )
+    start = end.normalize() - pd.Timedelta(weeks=weeks)
+    chosen = ws.champions(
+        "5%",
+        prob=DEMO_PROB,
+        runs=0,
+        seed=seed,
+        name="demo: the new way of working",
+        started_at=start,
+    )
+    assert chosen.initiative_id is not None
+    graph = chosen.graph
+    adopted = synthetic_adoptions(
+        graph, chosen.seeds.positions, chosen.model, started_at=start, steps=weeks, seed=seed
+    )
+    adopted = adopted[adopted["adopted_at"] <= end]
+    lagging = None
+    if "department" in graph.people.columns:
+        sizes = graph.people["department"].value_counts()
+        if len(sizes) >= 2:
+            lagging = str(sizes.index[1])
+            department = graph.people.set_index("person_id")["department"]
+            inside = (
+                department.reindex(adopted["person_id"].astype(str)).to_numpy(dtype=object)
+                == lagging
+            )
+            late = (adopted["adopted_at"] >= start + pd.Timedelta(weeks=1)).to_numpy()
+            champion = adopted["person_id"].isin(chosen.champions["person_id"]).to_numpy()
+            rng = np.random.default_rng(seed)
+            drop = inside & late & ~champion & (rng.random(len(adopted)) < 0.8)
+            adopted = adopted[~drop]
+    with ws.store.transaction() as session:
+        save_adoptions(
+            session=session,
+            initiative_id=chosen.initiative_id,
+            adoptions_frame=adopted.reset_index(drop=True),
+            source="import",
+        )
+    return chosen.initiative_id, lagging
 
 
 def peer_example(ws: Workspace) -> tuple[str, str] | None:
@@ -57,8 +141,9 @@ def run_demo(
     """Generate an organization into ``directory/data`` and load it into ``directory/peerweave.db``.
 
     People, collaboration events, the advice survey, skills and the peer-learning history
-    (sessions and their feedback) are imported. The database is made anew each time;
-    ``on_step`` hears each step's name.
+    (sessions and their feedback) are imported, then a running initiative is simulated
+    (:func:`running_initiative`). The database is made anew each time; ``on_step`` hears
+    each step's name.
 
     >>> import tempfile
     >>> result = run_demo(tempfile.mkdtemp(), people=60, seed=1)
@@ -88,10 +173,14 @@ def run_demo(
             on_step("importing the peer-learning history")
             results.append(ws.import_sessions(files["sessions"], feedback=files.get("feedback")))
         example = peer_example(ws)
+        on_step(f"choosing champions and simulating {DEMO_WEEKS} weeks of adoption")
+        initiative, lagging = running_initiative(ws, seed=seed)
     return DemoResult(
         directory=directory,
         database_url=url,
         files=files,
         imports=tuple(results),
         peer_example=example,
+        initiative_id=initiative,
+        lagging=lagging,
     )

@@ -60,6 +60,13 @@ from peerweave.store import (
     store_status,
     wish_dates,
 )
+from peerweave.workspace_measure import (
+    FitResult,
+    InfluenceResult,
+    MeasureMixin,
+    ReportResult,
+    TrackResult,
+)
 
 if TYPE_CHECKING:  # the analysis stack (Numba, igraph) is imported on first use only
     from peerweave.learning.health import ProgrammeHealth
@@ -75,11 +82,15 @@ __all__ = [
     "AnalysisResult",
     "ChampionsResult",
     "FeedbackView",
+    "FitResult",
     "ForecastResult",
     "HealthResult",
     "ImportResult",
+    "InfluenceResult",
     "MatchResult",
     "RecognitionResult",
+    "ReportResult",
+    "TrackResult",
     "Workspace",
 ]
 
@@ -410,7 +421,7 @@ def _check_analysable(
         )
 
 
-class Workspace:
+class Workspace(MeasureMixin):
     """One organization's database, with imports, reads and exports.
 
     >>> ws = Workspace.open("sqlite://", create=True)
@@ -799,6 +810,7 @@ class Workspace:
         steps: int = 26,
         save: bool = True,
         export: PathLike | None = None,
+        started_at: object = None,
     ) -> ChampionsResult:
         """Choose champions for a practice to spread, and store them as an initiative.
 
@@ -812,7 +824,8 @@ class Workspace:
         first; ``exclude``, opted-out people and (with ``exclude_on_leave``) people on leave
         never are. The champions' spread is simulated ``runs`` times over ``steps`` weeks
         (``runs=0`` skips it, except for ``complex``). With ``save`` the initiative is
-        stored; ``export`` writes ``person_id, rank, marginal_gain`` (no names).
+        stored, starting ``started_at`` (default now: adoptions are tracked from then);
+        ``export`` writes ``person_id, rank, marginal_gain`` (no names).
 
         >>> with Workspace.open("sqlite://", create=True) as ws:
         ...     _ = ws.import_ties("docs/examples/ties.graphml")
@@ -826,6 +839,7 @@ class Workspace:
 
         if export is not None:
             _check_table_path(Path(export))
+        start = _when(started_at, "--start")
         spread_model = _spread_model(model, prob)
         if runs < 0 or (runs == 0 and spread_model.kind == "complex"):
             raise InputError(
@@ -924,6 +938,7 @@ class Workspace:
                     guarantee=guarantee,
                     params=params,
                     estimated_reach=None if np.isnan(estimated) else estimated,
+                    started_at=start,
                 )
         if export is not None:
             write_table(export, frame[["person_id", "rank", "marginal_gain"]])

@@ -91,7 +91,8 @@ def test_champions_are_shown_with_why_stored_and_exported(db: Path, tmp_path: Pa
     assert stored.loc[0, "params"]["per"] == ["department", 1]
     assert champions["person_id"].tolist() == exported["person_id"].tolist()
     departments = people.loc[exported["person_id"], "department"]
-    assert set(departments) == set(people.loc[~people["opted_out"], "department"])
+    can = ~people["opted_out"] & ~people["on_leave"]
+    assert set(departments) == set(people.loc[can, "department"])
     assert not people.loc[exported["person_id"], "opted_out"].any()
     name = people.loc[exported.loc[0, "person_id"], "name"]
     assert f"{name} ({exported.loc[0, 'person_id']})" in text

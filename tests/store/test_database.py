@@ -23,7 +23,9 @@ from peerweave.store import (
 from peerweave.store import database as database_module
 
 TABLES = {
+    "adoptions",
     "analysis_runs",
+    "audit_log",
     "endorsements",
     "imports",
     "initiative_champions",
@@ -37,6 +39,7 @@ TABLES = {
     "round_unmatched",
     "session_feedback",
     "ties",
+    "users",
 }
 
 

@@ -264,10 +264,16 @@ def demo(
         f"{command} --db {db} health",
         f"{command} --db {db} recognition",
     ]
+    initiative = result.initiative_id or 1
     for line in (
         f"{command} --db {db} analyze --top 20 --export {directory}/people_metrics.csv",
-        f"{command} --db {db} champions --k 5% --per department:1",
-        f"{command} --db {db} forecast --initiative 1 --chart {directory}/forecast.png",
+        f"{command} --db {db} track {initiative} --chart {directory}/track.png    "
+        f"# the demo's running initiative #{initiative}",
+        f"{command} --db {db} fit {initiative}",
+        f"{command} --db {db} influence --export {directory}/influence.csv",
+        f"{command} --db {db} report --out {directory}/report.html",
+        f"{command} --db {db} forecast --initiative {initiative} --chart {directory}/forecast.png",
+        f"{command} --db {db} champions --k 5% --per department:1    # a new initiative",
         *learning,
         f"{command} --db {db} status",
         f"{command} --db {db} export gexf {directory}/network.gexf    # open in Gephi",
@@ -1015,6 +1021,15 @@ def champions(
     no_save: Annotated[
         bool, typer.Option("--no-save", help="Show the champions; store nothing.")
     ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="When the initiative starts (YYYY-MM-DD; default now): adoptions are tracked "
+            "from then.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Choose peer champions for a practice to spread (OPIM-C), with why; store the initiative."""
     with console.status("choosing champions…"):
@@ -1037,6 +1052,7 @@ def champions(
                 steps=steps,
                 save=not no_save,
                 export=export,
+                started_at=start,
             ),
         )
     _print_champions(result, top)
@@ -2036,6 +2052,182 @@ def health(
         lambda ws: ws.health(by=by, start=since, end=until, min_group_size=min_group_size),
     )
     _print_health(result, top)
+
+
+# -- the web app: accounts, audit, serve -------------------------------------------------
+
+user_app = typer.Typer(
+    no_args_is_help=True, help="Web app accounts: admin, analyst or member (see docs/web.md)."
+)
+app.add_typer(user_app, name="user")
+
+RoleArgument = Annotated[str, typer.Argument(help="admin, analyst or member.")]
+
+
+@user_app.command("add")
+@_friendly
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst or member.")],
+    password: Annotated[
+        str | None,
+        typer.Option(help="The password (asked for, hidden, when not given).", show_default=False),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            help="Link the account to this person id (a member's own).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Add a web app account (the password is stored as an argon2 hash)."""
+    from peerweave.store.accounts import add_user
+    from peerweave.web.auth import hash_password
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    hashed = hash_password(password)
+
+    def add(ws: Workspace) -> None:
+        with ws.store.transaction() as session:
+            add_user(
+                session=session,
+                username=username,
+                password_hash=hashed,
+                role=role,
+                person_id=person,
+            )
+
+    _with_workspace(ctx, add)
+    console.print(f"account {username.strip()} added ({role})", highlight=False)
+
+
+@user_app.command("set-role")
+@_friendly
+def user_set_role(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    role: RoleArgument,
+) -> None:
+    """Give an account another role."""
+    from peerweave.store.accounts import set_role
+
+    def change(ws: Workspace) -> None:
+        with ws.store.transaction() as session:
+            set_role(session=session, username=username, role=role)
+
+    _with_workspace(ctx, change)
+    console.print(f"account {username.strip()} is now {role}", highlight=False)
+
+
+@user_app.command("link")
+@_friendly
+def user_link(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    person_id: Annotated[str, typer.Argument(help="The person the account belongs to.")],
+) -> None:
+    """Link an account to a person: a member then sees that person's own data."""
+    from peerweave.store.accounts import link_user
+
+    def link(ws: Workspace) -> None:
+        with ws.store.transaction() as session:
+            link_user(session=session, username=username, person_id=person_id)
+
+    _with_workspace(ctx, link)
+    console.print(f"account {username.strip()} is linked to {person_id.strip()}", highlight=False)
+
+
+@user_app.command("list")
+@_friendly
+def user_list(ctx: typer.Context) -> None:
+    """Every account: role, linked person, failed logins, lock."""
+    from peerweave.store.accounts import list_users
+
+    def read(ws: Workspace) -> pd.DataFrame:
+        with ws.store.transaction() as session:
+            return list_users(session=session)
+
+    accounts = _with_workspace(ctx, read)
+    if accounts.empty:
+        console.print("no accounts yet: `peerweave user add USERNAME --role admin`")
+        return
+    table = Table(title="Accounts", title_justify="left")
+    for column in ("username", "role", "person", "created", "failed logins", "locked until"):
+        table.add_column(column)
+    for row in accounts.itertuples(index=False):
+        table.add_row(
+            str(row.username),
+            str(row.role),
+            "" if _missing(row.person_id) else str(row.person_id),
+            _day(row.created_at),
+            str(row.failed_logins),
+            "" if _missing(row.locked_until) else f"{row.locked_until:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def audit(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="How many rows, newest first.")] = 50,
+) -> None:
+    """Who viewed whose data in the web app, newest first."""
+    from peerweave.store.accounts import load_audit
+
+    def read(ws: Workspace) -> pd.DataFrame:
+        with ws.store.transaction() as session:
+            return load_audit(session=session, limit=limit)
+
+    rows = _with_workspace(ctx, read)
+    if rows.empty:
+        console.print("the audit log is empty")
+        return
+    table = Table(title="Audit log", title_justify="left")
+    for column in ("when", "who", "what", "whose data", "detail"):
+        table.add_column(column)
+    for row in rows.itertuples(index=False):
+        table.add_row(
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            str(row.viewer),
+            str(row.action),
+            "" if _missing(row.subject_person_id) else str(row.subject_person_id),
+            str(row.detail),
+        )
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    min_group_size: Annotated[
+        int, typer.Option(min=1, help="Groups smaller than this are never shown.")
+    ] = MIN_GROUP_SIZE,
+) -> None:
+    """Run the web app (secret key from $PEERWEAVE_SECRET_KEY; log in with `user add` accounts)."""
+    import uvicorn
+
+    from peerweave.web import WebSettings, create_app
+    from peerweave.web.settings import ENV_SECRET_KEY
+
+    if not os.environ.get(ENV_SECRET_KEY):
+        err_console.print(
+            f"[yellow]note[/] ${ENV_SECRET_KEY} is not set: a random key is used, so sessions "
+            "end and analysts' pseudonyms change when the server restarts",
+            highlight=False,
+        )
+    settings = WebSettings.from_env(_db(ctx), min_group_size=min_group_size)
+    web = create_app(settings)
+    console.print(
+        f"peerweave on http://{host}:{port} ({display_url(resolve_database_url(_db(ctx)))})",
+        highlight=False,
+    )
+    uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
 def main() -> None:

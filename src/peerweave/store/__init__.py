@@ -7,6 +7,13 @@ keyword-only and moves plain data (pandas frames, frozen dataclasses)::
         people = load_people(session=session)
 """
 
+from peerweave.store.adoptions import (
+    STORED_ADOPTION_COLUMNS,
+    delete_adoption,
+    initiative_start,
+    load_adoptions,
+    save_adoptions,
+)
 from peerweave.store.analysis import (
     PERSON_METRIC_COLUMNS,
     RUN_COLUMNS,
@@ -37,6 +44,7 @@ from peerweave.store.initiatives import (
     list_initiatives,
     load_champions,
     save_initiative,
+    set_started_at,
 )
 from peerweave.store.learning import (
     ROUND_COLUMNS,
@@ -58,9 +66,11 @@ from peerweave.store.learning import (
 from peerweave.store.people import PeopleChanges, add_people_stubs, load_people, save_people
 from peerweave.store.skills import load_skills, save_skills
 from peerweave.store.tables import (
+    ADOPTION_SOURCES,
     IMPORT_KINDS,
     INITIATIVE_KINDS,
     PERSON_STATUSES,
+    adoptions,
     analysis_runs,
     endorsements,
     imports,
@@ -86,6 +96,7 @@ from peerweave.store.url import (
 )
 
 __all__ = [
+    "ADOPTION_SOURCES",
     "CHAMPION_COLUMNS",
     "DEFAULT_DATABASE_URL",
     "ENV_DATABASE_URL",
@@ -98,6 +109,7 @@ __all__ = [
     "ROUND_COLUMNS",
     "ROUND_MATCH_COLUMNS",
     "RUN_COLUMNS",
+    "STORED_ADOPTION_COLUMNS",
     "ImportRecord",
     "PeopleChanges",
     "Store",
@@ -105,15 +117,18 @@ __all__ = [
     "add_feedback",
     "add_people_stubs",
     "add_sessions",
+    "adoptions",
     "alembic_config",
     "analysis_runs",
     "database_revision",
+    "delete_adoption",
     "display_url",
     "endorse",
     "endorsements",
     "head_revision",
     "imports",
     "initiative_champions",
+    "initiative_start",
     "initiatives",
     "latest_run_id",
     "learning_sessions",
@@ -121,6 +136,7 @@ __all__ = [
     "list_imports",
     "list_initiatives",
     "list_rounds",
+    "load_adoptions",
     "load_champions",
     "load_endorsements",
     "load_feedback",
@@ -142,6 +158,7 @@ __all__ = [
     "resolve_database_url",
     "round_matches",
     "round_unmatched",
+    "save_adoptions",
     "save_analysis",
     "save_initiative",
     "save_people",
@@ -149,6 +166,7 @@ __all__ = [
     "save_skills",
     "save_ties",
     "session_feedback",
+    "set_started_at",
     "set_status",
     "store_status",
     "ties",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from peerweave.errors import UnknownIdError
@@ -30,6 +31,7 @@ __all__ = [
     "list_initiatives",
     "load_champions",
     "save_initiative",
+    "set_started_at",
 ]
 
 #: Columns of ``load_champions``.
@@ -40,6 +42,7 @@ INITIATIVE_COLUMNS: tuple[str, ...] = (
     "id",
     "name",
     "created_at",
+    "started_at",
     "kind",
     "k",
     "model",
@@ -48,6 +51,37 @@ INITIATIVE_COLUMNS: tuple[str, ...] = (
     "params",
     "champions",
 )
+
+
+def _naive_utc(value: object) -> datetime:
+    """A date or time as the naive UTC ``datetime`` the tables store; ``ValueError`` if not one."""
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if pd.isna(stamp):
+        raise ValueError(f"started_at must be a date or time, got {value!r}")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def set_started_at(*, session: Session, initiative_id: int, started_at: object) -> None:
+    """Record when initiative ``initiative_id`` started (``UnknownIdError`` if not stored).
+
+    >>> from peerweave.store import Store
+    >>> with Store.init("sqlite://") as store, store.transaction() as session:
+    ...     i = save_initiative(session=session, name="x", champions=pd.DataFrame(
+    ...         {"person_id": []}), model="ic", guarantee="none", params={})
+    ...     set_started_at(session=session, initiative_id=i, started_at="2025-01-06")
+    ...     str(list_initiatives(session=session).loc[0, "started_at"])
+    '2025-01-06 00:00:00'
+    """
+    stamp = _naive_utc(started_at)
+    done = session.execute(
+        update(initiatives).where(initiatives.c.id == initiative_id).values(started_at=stamp)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise UnknownIdError(
+            f"no initiative {initiative_id} is stored (see `peerweave initiatives`)"
+        )
 
 
 def save_initiative(
@@ -60,12 +94,14 @@ def save_initiative(
     params: Mapping[str, Any],
     estimated_reach: float | None = None,
     kind: str = "champions",
+    started_at: object = None,
 ) -> int:
     """Store one initiative and its champions; return the initiative's id.
 
     ``champions`` has ``person_id`` and optionally ``rank`` (default: the frame's order,
     from 1), ``marginal_gain`` (NaN stored as NULL) and ``reason``. ``k`` is the number of
-    champions. ``params`` is stored as JSON. Every ``person_id`` must be a stored person
+    champions. ``params`` is stored as JSON. ``started_at`` (a date or time, naive UTC) is
+    when the initiative began, for tracking its adoptions; default: now, its creation. Every ``person_id`` must be a stored person
     (else ``UnknownIdError``); run it inside ``store.transaction()``.
 
     >>> from peerweave.store import Store, add_people_stubs, record_import
@@ -97,11 +133,14 @@ def save_initiative(
         )
     check_people_known(session, ids, what="the champions")
     n = len(frame)
+    created = utcnow()
+    start = created if started_at is None else _naive_utc(started_at)
     initiative_id = session.scalar(
         insert(initiatives)
         .values(
             name=name,
-            created_at=utcnow(),
+            created_at=created,
+            started_at=start,
             kind=kind,
             params=_dumps(params),
             k=n,
@@ -177,6 +216,9 @@ def list_initiatives(*, session: Session) -> pd.DataFrame:
             "id": int_series(raw["id"]).astype("int64"),
             "name": raw["name"].astype("str"),
             "created_at": datetime_series(raw["created_at"]),
+            "started_at": datetime_series(
+                raw["started_at"].where(raw["started_at"].notna(), raw["created_at"])
+            ),
             "kind": raw["kind"].astype("str"),
             "k": int_series(raw["k"]).astype("int64"),
             "model": raw["model"].astype("str"),

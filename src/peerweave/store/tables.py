@@ -7,9 +7,9 @@ change here needs a new revision (see ``docs/store.md``).
 All times are stored as naive UTC ``DateTime`` values.
 
 >>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['analysis_runs', 'endorsements', 'imports', 'initiative_champions', 'initiatives',
- 'learning_sessions', 'match_rounds', 'people', 'person_metrics', 'person_skills',
- 'round_matches', 'round_unmatched', 'session_feedback', 'ties']
+['adoptions', 'analysis_runs', 'audit_log', 'endorsements', 'imports', 'initiative_champions',
+ 'initiatives', 'learning_sessions', 'match_rounds', 'people', 'person_metrics', 'person_skills',
+ 'round_matches', 'round_unmatched', 'session_feedback', 'ties', 'users']
 >>> [c.name for c in ties.primary_key]
 ['id']
 """
@@ -36,12 +36,16 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "ADOPTION_SOURCES",
     "IMPORT_KINDS",
     "INITIATIVE_KINDS",
     "METRIC_FLOAT_COLUMNS",
     "METRIC_INT_COLUMNS",
     "PERSON_STATUSES",
+    "USER_ROLES",
+    "adoptions",
     "analysis_runs",
+    "audit_log",
     "endorsements",
     "imports",
     "initiative_champions",
@@ -56,6 +60,7 @@ __all__ = [
     "round_unmatched",
     "session_feedback",
     "ties",
+    "users",
 ]
 
 #: What an import can have read; stored in ``imports.kind``.
@@ -71,6 +76,12 @@ IMPORT_KINDS: tuple[str, ...] = (
 
 #: What an initiative stores; ``initiatives.kind``.
 INITIATIVE_KINDS: tuple[str, ...] = ("champions",)
+
+#: How an adoption was recorded; ``adoptions.source``.
+ADOPTION_SOURCES: tuple[str, ...] = ("manual", "import", "api", "learning")
+
+#: What a web app account may do (``users.role``): see ``docs/web.md``.
+USER_ROLES: tuple[str, ...] = ("admin", "analyst", "member")
 
 #: ``people.status``: still in the latest people file, or gone from it.
 PERSON_STATUSES: tuple[str, ...] = ("active", "left")
@@ -229,6 +240,7 @@ initiatives = Table(
     Column("model", String(20), nullable=False),  # ic, lt or complex
     Column("estimated_reach", Float),  # expected adopters of the whole set (NULL if unknown)
     Column("guarantee", Text, nullable=False),  # what the estimate promises, in words
+    Column("started_at", DateTime),  # 0006: when the initiative began (set to created_at)
     CheckConstraint("kind IN ('champions')", name="kind"),
 )
 
@@ -245,6 +257,23 @@ initiative_champions = Table(
     Column("rank", Integer, nullable=False),
     Column("marginal_gain", Float),  # NULL for heuristic seeds
     Column("reason", Text, nullable=False, server_default=text("''")),
+)
+
+adoptions = Table(
+    "adoptions",
+    metadata,
+    Column(
+        "initiative_id",
+        Integer,
+        ForeignKey("initiatives.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("adopted_at", DateTime, nullable=False),
+    Column("evidence", Text),  # a link, a note; NULL when none
+    Column("source", String(10), nullable=False, server_default=text("'manual'")),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("source IN ('manual', 'import', 'api', 'learning')", name="source"),
 )
 
 match_rounds = Table(
@@ -331,4 +360,31 @@ endorsements = Table(
     Column("skill", String, primary_key=True),
     Column("created_at", DateTime, nullable=False),
     CheckConstraint("from_id <> to_id", name="two_people"),
+)
+
+# -- 0007: web app accounts and the audit log ---------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, encoded with its parameters
+    Column("role", String(10), nullable=False),
+    Column("person_id", String, ForeignKey("people.person_id")),  # a member's own person
+    Column("created_at", DateTime, nullable=False),
+    Column("failed_logins", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", DateTime),  # no login before then (too many failures)
+    CheckConstraint("role IN ('admin', 'analyst', 'member')", name="role"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("viewer", String(64), nullable=False),  # a username (not a key: users may go)
+    Column("action", String(40), nullable=False),
+    Column("subject_person_id", String),  # whose data was seen or changed; NULL for lists
+    Column("detail", Text, nullable=False, server_default=text("''")),
+    Index("ix_audit_log_at", "at"),
 )

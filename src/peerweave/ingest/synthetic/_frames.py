@@ -97,7 +97,7 @@ def _teams(org: Org) -> Any:
 def on_leave(org: Org) -> np.ndarray[Any, Any]:
     """About 0.5% of the people who did not opt out are on leave: a fixed hash of their
     index, so that no random stream moves and every other output stays as it was."""
-    index = np.arange(len(org.opted_out), dtype=np.uint64)
+    index = np.arange(1, len(org.opted_out) + 1, dtype=np.uint64)  # from 1: the CEO is at work
     hashed = (index * np.uint64(2654435761)) % np.uint64(1000)
     return np.asarray((hashed < 5) & ~org.opted_out)
 

@@ -1,0 +1,683 @@
+"""The FastAPI app: ``create_app(settings)``, the JSON API under ``/api`` and the HTML pages.
+
+Each page and its API route call the same function of :mod:`peerweave.web.views`, which
+goes through :mod:`peerweave.web.privacy`; the app adds who is logged in (the signed
+session cookie), the CSRF check on every POST, and the mapping of errors to HTTP status:
+not logged in 401 (a page redirects to the login), refused 403, unknown id 404, a user's
+mistake 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, cast
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
+
+from peerweave.errors import PeerweaveError, UnknownIdError
+from peerweave.store.accounts import get_user
+from peerweave.web import views
+from peerweave.web.auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LoginLimiter,
+    LoginRefused,
+    SessionData,
+    authenticate,
+    csrf_matches,
+    new_session,
+    read_session,
+    sign_session,
+)
+from peerweave.web.privacy import AccessDenied, Viewer
+from peerweave.web.settings import WebSettings
+from peerweave.workspace import Workspace
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+class NotLoggedIn(PeerweaveError):
+    """Nobody is logged in (or the session expired): 401, or the login page."""
+
+
+class CsrfFailed(PeerweaveError):
+    """A POST without the session's CSRF token: 403."""
+
+
+# -- request plumbing ----------------------------------------------------------------------
+
+
+def _settings(request: Request) -> WebSettings:
+    return cast(WebSettings, request.app.state.settings)
+
+
+def _workspace(request: Request) -> Workspace:
+    return cast(Workspace, request.app.state.workspace)
+
+
+def _session(request: Request) -> SessionData | None:
+    if not hasattr(request.state, "session"):
+        settings = _settings(request)
+        request.state.session = read_session(request.cookies.get(settings.cookie_name), settings)
+    return cast(SessionData | None, request.state.session)
+
+
+def _viewer(request: Request) -> Viewer | None:
+    session = _session(request)
+    if session is None or session.username is None:
+        return None
+    with _workspace(request).store.transaction() as db:
+        account = get_user(session=db, username=session.username)
+    if account is None:
+        return None
+    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+
+
+def need_viewer(request: Request) -> Viewer:
+    """The logged-in viewer; :class:`NotLoggedIn` when there is none."""
+    viewer = _viewer(request)
+    if viewer is None:
+        session = _session(request)
+        expired = session is not None and session.expired
+        raise NotLoggedIn("your session expired: log in again" if expired else "log in first")
+    return viewer
+
+
+def need_csrf_header(request: Request) -> None:
+    """A state-changing API call must send the session's token in ``X-CSRF-Token``."""
+    if not csrf_matches(_session(request), request.headers.get(CSRF_HEADER)):
+        raise CsrfFailed(f"missing or wrong CSRF token: send the {CSRF_HEADER} header")
+
+
+async def need_csrf_form(request: Request) -> None:
+    """A form POST must carry the session's token in the ``csrf_token`` field."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not csrf_matches(_session(request), token if isinstance(token, str) else None):
+        raise CsrfFailed("the form has expired or was not sent by this site: reload the page")
+
+
+ViewerDep = Annotated[Viewer, Depends(need_viewer)]
+CsrfHeader = Depends(need_csrf_header)
+CsrfForm = Depends(need_csrf_form)
+
+
+def _set_session(response: Response, session: SessionData, settings: WebSettings) -> None:
+    response.set_cookie(
+        settings.cookie_name,
+        sign_session(session, settings),
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _login(request: Request, username: str, password: str) -> Viewer:
+    app = request.app
+    account = authenticate(
+        _workspace(request),
+        username,
+        password,
+        client=_client(request),
+        settings=_settings(request),
+        addresses=app.state.address_limiter,
+        names=app.state.name_limiter,
+    )
+    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+
+
+# -- the JSON API --------------------------------------------------------------------------
+
+api = APIRouter(prefix="/api", tags=["api"])
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
+
+
+class ChampionsBody(BaseModel):
+    k: str = Field("5%", description="a number of people or a share, e.g. 5%")
+    model: str = Field("ic", description="ic, lt or complex (complex:k=3 …)")
+    per: str | None = Field(None, description="at least so many in each group: department:1")
+    runs: int = Field(200, ge=1, le=5000)
+    steps: int = Field(26, ge=1, le=260)
+    save: bool = False
+    name: str | None = Field(None, max_length=200)
+
+
+class SessionRequestBody(BaseModel):
+    teacher: str = Field(description="the teacher's ref, as the peer finder gives it")
+    skill: str = Field(max_length=200)
+
+
+class FeedbackBody(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=5000)
+    again: bool | None = None
+
+
+class StatusBody(BaseModel):
+    action: str = Field(description="schedule, hold or cancel")
+    when: str | None = Field(None, description="YYYY-MM-DD [HH:MM]; default now")
+
+
+@api.post("/login")
+def api_login(request: Request, body: LoginBody) -> JSONResponse:
+    """Log in; the session cookie is set and the CSRF token returned (send it back in
+    ``X-CSRF-Token`` on every POST)."""
+    viewer = _login(request, body.username, body.password)
+    session = new_session(viewer.username)
+    response = JSONResponse(
+        {
+            "username": viewer.username,
+            "role": viewer.role,
+            "person_id": viewer.person_id,
+            "csrf_token": session.csrf,
+        }
+    )
+    _set_session(response, session, _settings(request))
+    return response
+
+
+@api.post("/logout", dependencies=[CsrfHeader])
+def api_logout(request: Request) -> JSONResponse:
+    """Log out: the session cookie is cleared."""
+    response = JSONResponse({"logged_out": True})
+    response.delete_cookie(_settings(request).cookie_name, path="/")
+    return response
+
+
+@api.get("/me")
+def api_me(viewer: ViewerDep) -> dict[str, Any]:
+    """Who is logged in."""
+    return {"username": viewer.username, "role": viewer.role, "person_id": viewer.person_id}
+
+
+@api.get("/overview")
+def api_overview(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Headline figures, findings, silos and change since the previous run (leads)."""
+    return views.overview(_workspace(request), viewer, _settings(request))
+
+
+@api.post("/analyze", dependencies=[CsrfHeader])
+def api_analyze(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Analyse the network now and store the run (leads); returns the new overview."""
+    return views.run_analysis(_workspace(request), viewer, _settings(request))
+
+
+@api.get("/people/{ref}")
+def api_person(request: Request, viewer: ViewerDep, ref: str) -> dict[str, Any]:
+    """One person's page (``me`` for your own): members only their own."""
+    return views.person(_workspace(request), viewer, _settings(request), ref)
+
+
+@api.post("/champions", dependencies=[CsrfHeader])
+def api_champions(request: Request, viewer: ViewerDep, body: ChampionsBody) -> dict[str, Any]:
+    """Champions and the strategies' forecast; ``save`` stores the initiative (leads)."""
+    return views.champions_plan(
+        _workspace(request), viewer, _settings(request), **body.model_dump()
+    )
+
+
+@api.get("/learning/peers")
+def api_peers(
+    request: Request,
+    viewer: ViewerDep,
+    skill: Annotated[str, Query(max_length=200)],
+    person: str | None = None,
+) -> dict[str, Any]:
+    """Peer teachers of ``skill`` for you (or, for leads, for ``person``)."""
+    return views.find_peers(
+        _workspace(request), viewer, _settings(request), skill=skill, person=person
+    )
+
+
+@api.get("/learning/sessions")
+def api_sessions(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Your sessions, as learner and as teacher."""
+    return views.my_sessions(_workspace(request), viewer, _settings(request))
+
+
+@api.post("/learning/sessions", dependencies=[CsrfHeader])
+def api_request_session(
+    request: Request, viewer: ViewerDep, body: SessionRequestBody
+) -> dict[str, Any]:
+    """Request a session with a peer teacher (a proposed session)."""
+    return views.request_session(
+        _workspace(request), viewer, _settings(request), teacher=body.teacher, skill=body.skill
+    )
+
+
+@api.post("/learning/sessions/{session_id}/status", dependencies=[CsrfHeader])
+def api_session_status(
+    request: Request, viewer: ViewerDep, session_id: int, body: StatusBody
+) -> dict[str, Any]:
+    """Schedule, hold or cancel one of your sessions."""
+    return views.change_session(
+        _workspace(request), viewer, session_id=session_id, action=body.action, when=body.when
+    )
+
+
+@api.post("/learning/sessions/{session_id}/feedback", dependencies=[CsrfHeader])
+def api_feedback(
+    request: Request, viewer: ViewerDep, session_id: int, body: FeedbackBody
+) -> dict[str, Any]:
+    """Your feedback on a held session of yours."""
+    return views.give_feedback(
+        _workspace(request),
+        viewer,
+        session_id=session_id,
+        rating=body.rating,
+        comment=body.comment,
+        again=body.again,
+    )
+
+
+@api.post("/learning/sessions/{session_id}/applied", dependencies=[CsrfHeader])
+def api_applied(request: Request, viewer: ViewerDep, session_id: int) -> dict[str, Any]:
+    """You applied what a held session taught you."""
+    return views.mark_applied(_workspace(request), viewer, session_id=session_id)
+
+
+@api.post("/learning/match", dependencies=[CsrfHeader])
+def api_match(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Run a matching round (leads): its matches become proposed sessions."""
+    return views.match_round(_workspace(request), viewer, _settings(request))
+
+
+@api.get("/learning/health")
+def api_health(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Programme health, group figures only (leads)."""
+    return views.learning_health(_workspace(request), viewer, _settings(request))
+
+
+@api.get("/learning/recognition")
+def api_recognition(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """The seeders' leaderboard (leads)."""
+    return views.recognition(_workspace(request), viewer, _settings(request))
+
+
+@api.get("/users")
+def api_users(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+    """Every account (admins)."""
+    return views.users(_workspace(request), viewer)
+
+
+@api.get("/audit")
+def api_audit(
+    request: Request, viewer: ViewerDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
+) -> dict[str, Any]:
+    """The newest audit rows (admins)."""
+    return views.audit_rows(_workspace(request), viewer, limit=limit)
+
+
+# -- the HTML pages ------------------------------------------------------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    return cast(Jinja2Templates, request.app.state.templates)
+
+
+def render(
+    request: Request,
+    name: str,
+    data: dict[str, Any] | None = None,
+    *,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """Render template ``name`` with ``data``, the viewer and the CSRF token."""
+    session = _session(request)
+    fresh = session is None or session.expired
+    if fresh:
+        session = new_session(None)
+    assert session is not None
+    context = {
+        "data": data or {},
+        "viewer": viewer,
+        "csrf_token": session.csrf,
+        "csrf_field": CSRF_FIELD,
+        "message": request.query_params.get("message", ""),
+        **extra,
+    }
+    response = _templates(request).TemplateResponse(request, name, context, status_code=status_code)
+    if fresh:
+        _set_session(response, session, _settings(request))
+    return response
+
+
+def _back(path: str, message: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?message={quote(message)}", status_code=303)
+
+
+@pages.get("/")
+def home(request: Request) -> RedirectResponse:
+    viewer = _viewer(request)
+    if viewer is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/overview" if viewer.is_lead else "/person/me", status_code=303)
+
+
+@pages.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    expired = request.query_params.get("expired") == "1"
+    return render(
+        request, "login.html", error="your session expired: log in again" if expired else ""
+    )
+
+
+@pages.post("/login", dependencies=[CsrfForm])
+def login_form(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    try:
+        viewer = _login(request, username, password)
+    except LoginRefused as exc:
+        return render(request, "login.html", error=str(exc), status_code=401)
+    response = RedirectResponse("/", status_code=303)
+    _set_session(response, new_session(viewer.username), _settings(request))
+    return response
+
+
+@pages.post("/logout", dependencies=[CsrfForm])
+def logout_form(request: Request) -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(_settings(request).cookie_name, path="/")
+    return response
+
+
+@pages.get("/overview")
+def overview_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    data = views.overview(_workspace(request), viewer, _settings(request))
+    return render(request, "overview.html", data, viewer=viewer)
+
+
+@pages.post("/overview/analyze", dependencies=[CsrfForm])
+def analyze_form(request: Request, viewer: ViewerDep) -> RedirectResponse:
+    views.run_analysis(_workspace(request), viewer, _settings(request))
+    return _back("/overview", "the network was analysed")
+
+
+@pages.get("/person/{ref}")
+def person_page(request: Request, viewer: ViewerDep, ref: str) -> HTMLResponse:
+    data = views.person(_workspace(request), viewer, _settings(request), ref)
+    return render(request, "person.html", data, viewer=viewer)
+
+
+@pages.get("/champions")
+def champions_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    from peerweave.web.privacy import require_role
+
+    require_role(viewer, "admin", "analyst")
+    return render(request, "champions.html", {}, viewer=viewer, form={})
+
+
+@pages.post("/champions", dependencies=[CsrfForm])
+def champions_form(
+    request: Request,
+    viewer: ViewerDep,
+    k: Annotated[str, Form(max_length=20)] = "5%",
+    model: Annotated[str, Form(max_length=40)] = "ic",
+    per: Annotated[str, Form(max_length=60)] = "",
+    runs: Annotated[int, Form(ge=1, le=5000)] = 200,
+    save: Annotated[str, Form(max_length=5)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    form = {"k": k, "model": model, "per": per, "runs": runs, "name": name}
+    data = views.champions_plan(
+        _workspace(request),
+        viewer,
+        _settings(request),
+        k=k,
+        model=model,
+        per=per or None,
+        runs=runs,
+        save=bool(save),
+        name=name or None,
+    )
+    return render(request, "champions.html", data, viewer=viewer, form=form)
+
+
+@pages.get("/learning")
+def learning_page(
+    request: Request,
+    viewer: ViewerDep,
+    skill: Annotated[str, Query(max_length=200)] = "",
+    person: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    ws, settings = _workspace(request), _settings(request)
+    peers, problem = None, ""
+    if skill.strip():
+        try:
+            peers = views.find_peers(ws, viewer, settings, skill=skill, person=person or None)
+        except AccessDenied:
+            raise
+        except PeerweaveError as exc:  # an unknown skill, nobody to find for: said on the page
+            problem = str(exc)
+    mine = views.my_sessions(ws, viewer, settings) if viewer.person_id is not None else None
+    return render(
+        request,
+        "learning.html",
+        {"peers": peers, "sessions": mine},
+        viewer=viewer,
+        skill=skill,
+        person=person,
+        problem=problem,
+    )
+
+
+@pages.post("/learning/request", dependencies=[CsrfForm])
+def request_form(
+    request: Request,
+    viewer: ViewerDep,
+    teacher: Annotated[str, Form(max_length=200)],
+    skill: Annotated[str, Form(max_length=200)],
+) -> RedirectResponse:
+    done = views.request_session(
+        _workspace(request), viewer, _settings(request), teacher=teacher, skill=skill
+    )
+    return _back("/learning", f"session #{done['session_id']} requested")
+
+
+@pages.post("/learning/sessions/{session_id}/status", dependencies=[CsrfForm])
+def status_form(
+    request: Request,
+    viewer: ViewerDep,
+    session_id: int,
+    action: Annotated[str, Form(max_length=20)],
+    when: Annotated[str, Form(max_length=40)] = "",
+) -> RedirectResponse:
+    views.change_session(
+        _workspace(request), viewer, session_id=session_id, action=action, when=when or None
+    )
+    return _back("/learning", f"session #{session_id}: {action} done")
+
+
+@pages.post("/learning/sessions/{session_id}/feedback", dependencies=[CsrfForm])
+def feedback_form(
+    request: Request,
+    viewer: ViewerDep,
+    session_id: int,
+    rating: Annotated[int, Form(ge=1, le=5)],
+    comment: Annotated[str, Form(max_length=5000)] = "",
+    again: Annotated[str, Form(max_length=5)] = "",
+) -> RedirectResponse:
+    views.give_feedback(
+        _workspace(request),
+        viewer,
+        session_id=session_id,
+        rating=rating,
+        comment=comment,
+        again={"yes": True, "no": False}.get(again),
+    )
+    return _back("/learning", f"thank you: your feedback on session #{session_id} is stored")
+
+
+@pages.post("/learning/sessions/{session_id}/applied", dependencies=[CsrfForm])
+def applied_form(request: Request, viewer: ViewerDep, session_id: int) -> RedirectResponse:
+    views.mark_applied(_workspace(request), viewer, session_id=session_id)
+    return _back("/learning", f"session #{session_id}: marked as applied")
+
+
+@pages.get("/learning/leads")
+def leads_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    ws, settings = _workspace(request), _settings(request)
+    health = views.learning_health(ws, viewer, settings)
+    board = views.recognition(ws, viewer, settings)
+    return render(
+        request,
+        "leads.html",
+        {"health": health, "recognition": board, "round": None},
+        viewer=viewer,
+    )
+
+
+@pages.post("/learning/match", dependencies=[CsrfForm])
+def match_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    ws, settings = _workspace(request), _settings(request)
+    result = views.match_round(ws, viewer, settings)
+    health = views.learning_health(ws, viewer, settings)
+    board = views.recognition(ws, viewer, settings)
+    return render(
+        request,
+        "leads.html",
+        {"health": health, "recognition": board, "round": result},
+        viewer=viewer,
+    )
+
+
+@pages.get("/admin")
+def admin_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    ws = _workspace(request)
+    data = {**views.users(ws, viewer), **views.audit_rows(ws, viewer, limit=200)}
+    return render(request, "admin.html", data, viewer=viewer)
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _error_handler(status: int) -> Callable[[Request, Exception], Response]:
+    def handle(request: Request, exc: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        if isinstance(exc, NotLoggedIn):
+            expired = "expired" in str(exc)
+            return RedirectResponse("/login" + ("?expired=1" if expired else ""), status_code=303)
+        viewer = None
+        try:
+            viewer = _viewer(request)
+        except PeerweaveError:
+            viewer = None
+        return render(
+            request,
+            "error.html",
+            {"error": str(exc), "status": status},
+            viewer=viewer,
+            status_code=status,
+        )
+
+    return handle
+
+
+def _security_headers(response: Response) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """The peerweave web app on ``settings.database_url`` (which must be initialised).
+
+    The app owns one :class:`Workspace` (its engine closes when the app shuts down); no
+    state lives in module globals, so several apps can run side by side (as the tests do).
+
+    >>> import tempfile
+    >>> from peerweave.store import Store
+    >>> url = f"sqlite:///{tempfile.mkdtemp()}/org.db"
+    >>> Store.init(url).close()
+    >>> app = create_app(WebSettings(url, secret_key="s" * 32))
+    >>> sorted(p for p in app.openapi()["paths"] if p.startswith("/api/learning/"))[:2]
+    ['/api/learning/health', '/api/learning/match']
+    >>> app.state.workspace.close()
+    """
+    workspace = Workspace.open(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            workspace.close()
+
+    app = FastAPI(
+        title="peerweave",
+        summary="The informal network of an organization, peer learning and champions.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.workspace = workspace
+    app.state.address_limiter = LoginLimiter(
+        max_failures=settings.ip_max_failures, lock_minutes=settings.login_lock_minutes
+    )
+    app.state.name_limiter = LoginLimiter(
+        max_failures=settings.login_max_failures, lock_minutes=settings.login_lock_minutes
+    )
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    app.state.templates = Jinja2Templates(env=environment)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api)
+    app.include_router(pages)
+    for kind, status in (
+        (NotLoggedIn, 401),
+        (LoginRefused, 401),
+        (CsrfFailed, 403),
+        (AccessDenied, 403),
+        (UnknownIdError, 404),
+        (PeerweaveError, 400),
+    ):
+        app.add_exception_handler(kind, _error_handler(status))
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response = cast(Response, await call_next(request))
+        _security_headers(response)
+        return response
+
+    return app
