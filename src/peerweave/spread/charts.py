@@ -18,6 +18,7 @@ left the band, and, when given, the forecast again from today with the fitted mo
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -409,7 +410,8 @@ def tracking_png(
         handles, labels, loc="outside lower center", ncol=min(len(labels), 4) or 1, frameon=False
     )
     head, sub = tracking_title(tracking)
-    fig.suptitle(head, fontsize=13, fontweight="bold", x=0.01, ha="left")
+    # the headline is a sentence: wrap it rather than let the figure cut it off
+    fig.suptitle(textwrap.fill(head, 110), fontsize=12, fontweight="bold", x=0.01, ha="left")
     ax.set_title(sub, fontsize=9.5, color="#555555", loc="left")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
