@@ -69,6 +69,7 @@ from peerweave.workspace_measure import (
 )
 
 if TYPE_CHECKING:  # the analysis stack (Numba, igraph) is imported on first use only
+    from peerweave.circles import CircleRound
     from peerweave.learning.health import ProgrammeHealth
     from peerweave.learning.matching import MatchOptions, MatchRound
     from peerweave.network.analysis import AnalysisOptions, NetworkAnalysis
@@ -1122,6 +1123,119 @@ class Workspace(MeasureMixin):
             files.append(forecast_png(comparison, chart))
             files.append(forecast_html(comparison, Path(chart).with_suffix(".html")))
         return ForecastResult(comparison=comparison, graph=graph, files=tuple(files))
+
+    # -- peer circles -------------------------------------------------------------------
+
+    def new_circle_round(
+        self,
+        *,
+        by: Sequence[str] | Mapping[str, float],
+        size: tuple[int, int] = (5, 7),
+        seconds: float = 10.0,
+        seed: int = 0,
+        tz_window: float | None = None,
+        never: Sequence[tuple[str, str]] = (),
+        topic: str | None = None,
+        save: bool = True,
+        export: PathLike | None = None,
+    ) -> CircleRound:
+        """Form the next round of peer circles among the active people, avoiding pairs who
+        met in the stored rounds (see ``peerweave.circles.form_circles``); store it unless
+        ``save`` is false; write ``round, circle, person_id, role`` to ``export``.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.new_circle_round(by=["department"])
+        Traceback (most recent call last):
+        ...
+        peerweave.errors.InputError: the database: no people are stored, so there is nobody to seat ...
+        """
+        from peerweave.circles import form_circles
+        from peerweave.store.circles import load_history, save_round
+
+        with self.store.transaction() as session:
+            people = load_people(session=session)
+            history = load_history(session=session)
+            skills = load_skills(session=session) if topic is not None else None
+        if people.empty:
+            raise InputError(
+                "the database",
+                Problem(
+                    "no people are stored, so there is nobody to seat",
+                    fix="import the people file first: `peerweave import people FILE`",
+                ),
+            )
+        unknown = [c for c in by if c not in people.columns or c == "person_id"]
+        if unknown:
+            known = ", ".join(c for c in people.columns if c != "person_id")
+            raise InputError(
+                "by",
+                Problem(
+                    f"the stored people have no column {unknown[0]!r} to mix circles by",
+                    fix=f"choose among: {known}",
+                ),
+            )
+        result = form_circles(
+            people,
+            by=by,
+            size=size,
+            seconds=seconds,
+            seed=seed,
+            history=history if not history.empty else None,
+            tz_window=tz_window,
+            never=never,
+            topic=topic,
+            skills=skills,
+        )
+        round_number = int(history["round"].max()) + 1 if not history.empty else 1
+        if save:
+            params = {
+                "by": list(by) if not isinstance(by, Mapping) else dict(by),
+                "size": list(size),
+                "seconds": seconds,
+                "seed": seed,
+                "tz_window": tz_window,
+                "never": [list(pair) for pair in never],
+                "topic": topic,
+            }
+            with self.store.transaction() as session:
+                round_number = save_round(
+                    session=session,
+                    assignment=result.assignment,
+                    params=params,
+                    diversity=result.diversity,
+                    repeat_pairs=result.repeat_pairs,
+                    repeats_avoided=result.repeats_avoided,
+                    notes=result.notes,
+                )
+        if export is not None:
+            seats = result.assignment[["circle", "person_id", "role"]].copy()
+            seats.insert(0, "round", round_number)
+            write_table(export, seats)
+        return result
+
+    def circle_history(self) -> pd.DataFrame:
+        """Every stored circle seat, oldest round first: ``round, circle, person_id, role``.
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     ws.circle_history().empty
+        True
+        """
+        from peerweave.store.circles import load_history
+
+        with self.store.transaction() as session:
+            return load_history(session=session)
+
+    def circle_rounds(self) -> pd.DataFrame:
+        """Stored rounds of circles, newest first (see ``peerweave.store.circles.list_rounds``).
+
+        >>> with Workspace.open("sqlite://", create=True) as ws:
+        ...     len(ws.circle_rounds())
+        0
+        """
+        from peerweave.store.circles import list_rounds as list_circle_rounds
+
+        with self.store.transaction() as session:
+            return list_circle_rounds(session=session)
 
     # -- peer learning ------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ TABLES = {
     "adoptions",
     "analysis_runs",
     "audit_log",
+    "circle_members",
+    "circle_rounds",
     "endorsements",
     "imports",
     "initiative_champions",

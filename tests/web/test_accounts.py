@@ -119,7 +119,7 @@ def test_upgrade_from_0006_keeps_the_data_and_adds_the_accounts(tmp_path: Path) 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade_database(url, "0006")
     with Store.init(url) as store:  # init upgrades in place
-        assert store.revision() == "0007"
+        assert store.revision() == "0008"
         assert {"users", "audit_log"} <= set(inspect(store.engine).get_table_names())
     with Workspace.open(url) as ws:
         ws.import_people(EXAMPLES / "people.csv")

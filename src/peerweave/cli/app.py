@@ -263,6 +263,9 @@ def demo(
         ),
         f"{command} --db {db} health",
         f"{command} --db {db} recognition",
+        f"{command} --db {db} circles new-round --size 5-7 --by department,level,location "
+        f"--export {directory}/circles.csv",
+        f"{command} --db {db} circles history",
     ]
     initiative = result.initiative_id or 1
     for line in (
@@ -1279,6 +1282,157 @@ def initiatives(ctx: typer.Context) -> None:
             f"{row['champions']:,}",
             _num(row["estimated_reach"], 0),
             str(row["guarantee"]),
+        )
+    console.print(table)
+
+
+# -- peer circles ------------------------------------------------------------------------
+
+circles_app = typer.Typer(
+    no_args_is_help=True,
+    help="Peer circles: diverse tables of peers, a new round at a time, avoiding repeats.",
+)
+app.add_typer(circles_app, name="circles")
+
+#: Circles shown by ``circles new-round`` (the rest go to ``--export``).
+CIRCLES_SHOWN = 5
+
+
+def _circle_size(text: str) -> tuple[int, int]:
+    """``"5-7"`` (or ``"6"``) as ``(min, max)``; ``InputError`` naming ``--size`` otherwise."""
+    parts = text.replace("–", "-").split("-")
+    try:
+        low, high = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (0, -1)
+    except ValueError:
+        low, high = 0, -1
+    if not 2 <= low <= high:
+        raise InputError(
+            "--size",
+            Problem(
+                f"{text!r} is not a circle size range",
+                fix="give MIN-MAX with 2 <= MIN <= MAX, for instance --size 5-7",
+            ),
+        )
+    return low, high
+
+
+@circles_app.command("new-round")
+@_friendly
+def circles_new_round(
+    ctx: typer.Context,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="People-file columns to mix, comma-separated (department,level,location)."
+        ),
+    ],
+    size: Annotated[str, typer.Option(help="Circle size MIN-MAX.")] = "5-7",
+    seconds: Annotated[float, typer.Option(min=0.0, help="Search time budget.")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same round).")] = 0,
+    tz_window: Annotated[
+        float | None,
+        typer.Option(
+            "--tz-window",
+            min=0.0,
+            help="Most hours between circle-mates' UTC offsets.",
+            show_default=False,
+        ),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            help="A skill: each circle gets someone who teaches it and someone who wants it.",
+            show_default=False,
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write round, circle, person_id, role to this file.", show_default=False),
+    ] = None,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Form the round without storing it.")
+    ] = False,
+) -> None:
+    """Form the next round of peer circles, mixing the chosen attributes and avoiding pairs
+    who met in earlier rounds; store it (unless --no-save)."""
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    bounds = _circle_size(size)
+    result = _with_workspace(
+        ctx,
+        lambda ws: ws.new_circle_round(
+            by=columns,
+            size=bounds,
+            seconds=seconds,
+            seed=seed,
+            tz_window=tz_window,
+            topic=topic,
+            save=not no_save,
+            export=export,
+        ),
+    )
+    seats = result.assignment
+    console.print(
+        f"[bold]{seats['circle'].nunique():,} circles[/] of {len(seats):,} people "
+        f"in {result.seconds:.1f} s; diversity {result.diversity:,.1f} "
+        f"({result.pair_diversity:.2f} per pair)",
+        highlight=False,
+    )
+    console.print(
+        f"repeat pairs {result.repeat_pairs:,} (a random grouping: "
+        f"{result.expected_repeats:,.1f}); repeats avoided {result.repeats_avoided:,}",
+        highlight=False,
+    )
+    checks = ", ".join(f"{rule} {verdict}" for rule, verdict in result.constraint_check.items())
+    console.print(f"constraint check: {checks or 'no rules applied'}", highlight=False)
+    for note in result.notes:
+        console.print(f"  [yellow]note[/] {note}", highlight=False, soft_wrap=True)
+    table = Table(
+        title=f"first {min(CIRCLES_SHOWN, seats['circle'].nunique())} circles (* host)",
+        title_justify="left",
+    )
+    table.add_column("circle", justify="right")
+    table.add_column("people")
+    for circle, group in list(seats.groupby("circle", sort=True))[:CIRCLES_SHOWN]:
+        names = [
+            f"{p}*" if role == "host" else str(p)
+            for p, role in zip(group["person_id"], group["role"], strict=True)
+        ]
+        table.add_row(str(circle), ", ".join(names))
+    console.print(table)
+    if no_save:
+        console.print("[cyan]--no-save: nothing stored[/]")
+    if export is not None:
+        console.print(f"wrote {export}", highlight=False, soft_wrap=True)
+
+
+@circles_app.command("history")
+@_friendly
+def circles_history(ctx: typer.Context) -> None:
+    """List the stored rounds of circles, newest first."""
+    found = _with_workspace(ctx, lambda ws: ws.circle_rounds())
+    if found.empty:
+        console.print("no round of circles stored yet: run `peerweave circles new-round`")
+        return
+    table = Table(title="stored rounds of circles", title_justify="left")
+    table.add_column("round", justify="right")
+    table.add_column("when", no_wrap=True)
+    table.add_column("mixing")
+    table.add_column("people", justify="right")
+    table.add_column("circles", justify="right")
+    table.add_column("diversity", justify="right")
+    table.add_column("repeat pairs", justify="right")
+    table.add_column("repeats avoided", justify="right")
+    for row in found.to_dict("records"):
+        by = row["params"].get("by", [])
+        table.add_row(
+            str(row["id"]),
+            f"{row['created_at']:%Y-%m-%d %H:%M} UTC",
+            ", ".join(map(str, by)),
+            f"{row['people']:,}",
+            f"{row['circles']:,}",
+            f"{row['diversity']:,.1f}",
+            f"{row['repeat_pairs']:,}",
+            f"{row['repeats_avoided']:,.0f}",
         )
     console.print(table)
 

@@ -101,7 +101,7 @@ def head_revision() -> str:
     """The schema revision this version of peerweave expects.
 
     >>> head_revision()
-    '0007'
+    '0008'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
@@ -122,7 +122,7 @@ def database_revision(connection: Connection) -> str | None:
     >>> upgrade_database(engine)
     >>> with engine.connect() as conn:
     ...     database_revision(conn)
-    '0007'
+    '0008'
     >>> engine.dispose()
     """
     return MigrationContext.configure(connection).get_current_revision()
@@ -135,8 +135,8 @@ def upgrade_database(target: str | Engine, revision: str = "head") -> None:
     >>> engine = make_engine("sqlite://")
     >>> upgrade_database(engine)
     >>> sorted(inspect(engine).get_table_names())  # doctest: +NORMALIZE_WHITESPACE
-    ['adoptions', 'alembic_version', 'analysis_runs', 'audit_log', 'endorsements', 'imports',
-     'initiative_champions', 'initiatives', 'learning_sessions', 'match_rounds', 'people', 'person_metrics',
+    ['adoptions', 'alembic_version', 'analysis_runs', 'audit_log', 'circle_members',
+     'circle_rounds', 'endorsements', 'imports', 'initiative_champions', 'initiatives', 'learning_sessions', 'match_rounds', 'people', 'person_metrics',
      'person_skills', 'round_matches', 'round_unmatched', 'session_feedback', 'ties', 'users']
     >>> engine.dispose()
     """
@@ -248,7 +248,7 @@ class Store:
 
         >>> with Store.init("sqlite://") as store:
         ...     store.revision()
-        '0007'
+        '0008'
         """
         return cls.open(url, create=True)
 

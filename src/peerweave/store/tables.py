@@ -7,9 +7,10 @@ change here needs a new revision (see ``docs/store.md``).
 All times are stored as naive UTC ``DateTime`` values.
 
 >>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['adoptions', 'analysis_runs', 'audit_log', 'endorsements', 'imports', 'initiative_champions',
- 'initiatives', 'learning_sessions', 'match_rounds', 'people', 'person_metrics', 'person_skills',
- 'round_matches', 'round_unmatched', 'session_feedback', 'ties', 'users']
+['adoptions', 'analysis_runs', 'audit_log', 'circle_members', 'circle_rounds', 'endorsements',
+ 'imports', 'initiative_champions', 'initiatives', 'learning_sessions', 'match_rounds', 'people',
+ 'person_metrics', 'person_skills', 'round_matches', 'round_unmatched', 'session_feedback', 'ties',
+ 'users']
 >>> [c.name for c in ties.primary_key]
 ['id']
 """
@@ -37,6 +38,7 @@ from sqlalchemy import (
 
 __all__ = [
     "ADOPTION_SOURCES",
+    "CIRCLE_ROLES",
     "IMPORT_KINDS",
     "INITIATIVE_KINDS",
     "METRIC_FLOAT_COLUMNS",
@@ -46,6 +48,8 @@ __all__ = [
     "adoptions",
     "analysis_runs",
     "audit_log",
+    "circle_members",
+    "circle_rounds",
     "endorsements",
     "imports",
     "initiative_champions",
@@ -82,6 +86,9 @@ ADOPTION_SOURCES: tuple[str, ...] = ("manual", "import", "api", "learning")
 
 #: What a web app account may do (``users.role``): see ``docs/web.md``.
 USER_ROLES: tuple[str, ...] = ("admin", "analyst", "member")
+
+#: A person's part in a peer circle; ``circle_members.role``.
+CIRCLE_ROLES: tuple[str, ...] = ("host", "member")
 
 #: ``people.status``: still in the latest people file, or gone from it.
 PERSON_STATUSES: tuple[str, ...] = ("active", "left")
@@ -387,4 +394,28 @@ audit_log = Table(
     Column("subject_person_id", String),  # whose data was seen or changed; NULL for lists
     Column("detail", Text, nullable=False, server_default=text("''")),
     Index("ix_audit_log_at", "at"),
+)
+
+# -- 0008: peer circles ---------------------------------------------------------------------
+
+circle_rounds = Table(
+    "circle_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("params", Text, nullable=False),  # JSON: the options the round was formed with
+    Column("diversity", Float, nullable=False),
+    Column("repeat_pairs", Integer, nullable=False),  # pairs who had met in an earlier round
+    Column("repeats_avoided", Float, nullable=False),  # expected repeats minus repeat_pairs
+    Column("notes", Text, nullable=False),  # JSON list of sentences
+)
+
+circle_members = Table(
+    "circle_members",
+    metadata,
+    Column("round_id", Integer, ForeignKey("circle_rounds.id"), primary_key=True),
+    Column("person_id", String, ForeignKey("people.person_id"), primary_key=True),
+    Column("circle", Integer, nullable=False),
+    Column("role", String(10), nullable=False),
+    CheckConstraint("role IN ('host', 'member')", name="role"),
 )
