@@ -9,7 +9,7 @@ leaves the database exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Self
@@ -1174,8 +1174,9 @@ class Workspace(MeasureMixin):
                     fix=f"choose among: {known}",
                 ),
             )
+        away = people["on_leave"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         result = form_circles(
-            people,
+            people[~away],
             by=by,
             size=size,
             seconds=seconds,
@@ -1186,6 +1187,15 @@ class Workspace(MeasureMixin):
             topic=topic,
             skills=skills,
         )
+        if away.any():  # nobody on leave is seated (or asked to host)
+            n_away = int(away.sum())
+            result = replace(
+                result,
+                notes=(
+                    *result.notes,
+                    f"{n_away} {'person' if n_away == 1 else 'people'} on leave left out",
+                ),
+            )
         round_number = int(history["round"].max()) + 1 if not history.empty else 1
         if save:
             params = {

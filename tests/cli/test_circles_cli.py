@@ -114,3 +114,20 @@ def test_the_demo_suggests_circles_and_they_form_on_it(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, out
     assert len(pd.read_csv(folder / "circles.csv")) > 100
+
+
+def test_people_on_leave_are_not_seated(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    pd.DataFrame(
+        {
+            "person_id": [f"p{i:02d}" for i in range(13)],
+            "department": ["a", "b", "c"] * 4 + ["a"],
+            "on_leave": [False] * 12 + [True],
+        }
+    ).to_csv(people, index=False)
+    with Workspace.open(f"sqlite:///{tmp_path / 'leave.db'}", create=True) as ws:
+        ws.import_people(people)
+        result = ws.new_circle_round(by=["department"], size=(4, 6), seconds=0.2)
+    seated = set(result.assignment["person_id"])
+    assert len(seated) == 12 and "p12" not in seated
+    assert "1 person on leave left out" in result.notes
