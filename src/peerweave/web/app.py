@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, cast
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -23,21 +22,27 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from peerweave.errors import PeerweaveError, UnknownIdError
-from peerweave.store.accounts import get_user
 from peerweave.web import views
 from peerweave.web.auth import (
-    CSRF_FIELD,
-    CSRF_HEADER,
     LoginLimiter,
     LoginRefused,
-    SessionData,
-    authenticate,
-    csrf_matches,
     new_session,
-    read_session,
-    sign_session,
 )
-from peerweave.web.privacy import AccessDenied, Viewer
+from peerweave.web.deps import (
+    CsrfFailed,
+    CsrfForm,
+    CsrfHeader,
+    NotLoggedIn,
+    ViewerDep,
+    back,
+    login,
+    render,
+    set_session,
+    settings_of,
+    viewer_of,
+    workspace_of,
+)
+from peerweave.web.privacy import AccessDenied
 from peerweave.web.settings import WebSettings
 from peerweave.workspace import Workspace
 
@@ -46,102 +51,6 @@ __all__ = ["create_app"]
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-
-
-class NotLoggedIn(PeerweaveError):
-    """Nobody is logged in (or the session expired): 401, or the login page."""
-
-
-class CsrfFailed(PeerweaveError):
-    """A POST without the session's CSRF token: 403."""
-
-
-# -- request plumbing ----------------------------------------------------------------------
-
-
-def _settings(request: Request) -> WebSettings:
-    return cast(WebSettings, request.app.state.settings)
-
-
-def _workspace(request: Request) -> Workspace:
-    return cast(Workspace, request.app.state.workspace)
-
-
-def _session(request: Request) -> SessionData | None:
-    if not hasattr(request.state, "session"):
-        settings = _settings(request)
-        request.state.session = read_session(request.cookies.get(settings.cookie_name), settings)
-    return cast(SessionData | None, request.state.session)
-
-
-def _viewer(request: Request) -> Viewer | None:
-    session = _session(request)
-    if session is None or session.username is None:
-        return None
-    with _workspace(request).store.transaction() as db:
-        account = get_user(session=db, username=session.username)
-    if account is None:
-        return None
-    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
-
-
-def need_viewer(request: Request) -> Viewer:
-    """The logged-in viewer; :class:`NotLoggedIn` when there is none."""
-    viewer = _viewer(request)
-    if viewer is None:
-        session = _session(request)
-        expired = session is not None and session.expired
-        raise NotLoggedIn("your session expired: log in again" if expired else "log in first")
-    return viewer
-
-
-def need_csrf_header(request: Request) -> None:
-    """A state-changing API call must send the session's token in ``X-CSRF-Token``."""
-    if not csrf_matches(_session(request), request.headers.get(CSRF_HEADER)):
-        raise CsrfFailed(f"missing or wrong CSRF token: send the {CSRF_HEADER} header")
-
-
-async def need_csrf_form(request: Request) -> None:
-    """A form POST must carry the session's token in the ``csrf_token`` field."""
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    if not csrf_matches(_session(request), token if isinstance(token, str) else None):
-        raise CsrfFailed("the form has expired or was not sent by this site: reload the page")
-
-
-ViewerDep = Annotated[Viewer, Depends(need_viewer)]
-CsrfHeader = Depends(need_csrf_header)
-CsrfForm = Depends(need_csrf_form)
-
-
-def _set_session(response: Response, session: SessionData, settings: WebSettings) -> None:
-    response.set_cookie(
-        settings.cookie_name,
-        sign_session(session, settings),
-        max_age=settings.session_max_age,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-    )
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
-
-
-def _login(request: Request, username: str, password: str) -> Viewer:
-    app = request.app
-    account = authenticate(
-        _workspace(request),
-        username,
-        password,
-        client=_client(request),
-        settings=_settings(request),
-        addresses=app.state.address_limiter,
-        names=app.state.name_limiter,
-    )
-    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
 
 
 # -- the JSON API --------------------------------------------------------------------------
@@ -184,7 +93,7 @@ class StatusBody(BaseModel):
 def api_login(request: Request, body: LoginBody) -> JSONResponse:
     """Log in; the session cookie is set and the CSRF token returned (send it back in
     ``X-CSRF-Token`` on every POST)."""
-    viewer = _login(request, body.username, body.password)
+    viewer = login(request, body.username, body.password)
     session = new_session(viewer.username)
     response = JSONResponse(
         {
@@ -194,7 +103,7 @@ def api_login(request: Request, body: LoginBody) -> JSONResponse:
             "csrf_token": session.csrf,
         }
     )
-    _set_session(response, session, _settings(request))
+    set_session(response, session, settings_of(request))
     return response
 
 
@@ -202,7 +111,7 @@ def api_login(request: Request, body: LoginBody) -> JSONResponse:
 def api_logout(request: Request) -> JSONResponse:
     """Log out: the session cookie is cleared."""
     response = JSONResponse({"logged_out": True})
-    response.delete_cookie(_settings(request).cookie_name, path="/")
+    response.delete_cookie(settings_of(request).cookie_name, path="/")
     return response
 
 
@@ -215,26 +124,26 @@ def api_me(viewer: ViewerDep) -> dict[str, Any]:
 @api.get("/overview")
 def api_overview(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Headline figures, findings, silos and change since the previous run (leads)."""
-    return views.overview(_workspace(request), viewer, _settings(request))
+    return views.overview(workspace_of(request), viewer, settings_of(request))
 
 
 @api.post("/analyze", dependencies=[CsrfHeader])
 def api_analyze(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Analyse the network now and store the run (leads); returns the new overview."""
-    return views.run_analysis(_workspace(request), viewer, _settings(request))
+    return views.run_analysis(workspace_of(request), viewer, settings_of(request))
 
 
 @api.get("/people/{ref}")
 def api_person(request: Request, viewer: ViewerDep, ref: str) -> dict[str, Any]:
     """One person's page (``me`` for your own): members only their own."""
-    return views.person(_workspace(request), viewer, _settings(request), ref)
+    return views.person(workspace_of(request), viewer, settings_of(request), ref)
 
 
 @api.post("/champions", dependencies=[CsrfHeader])
 def api_champions(request: Request, viewer: ViewerDep, body: ChampionsBody) -> dict[str, Any]:
     """Champions and the strategies' forecast; ``save`` stores the initiative (leads)."""
     return views.champions_plan(
-        _workspace(request), viewer, _settings(request), **body.model_dump()
+        workspace_of(request), viewer, settings_of(request), **body.model_dump()
     )
 
 
@@ -247,14 +156,14 @@ def api_peers(
 ) -> dict[str, Any]:
     """Peer teachers of ``skill`` for you (or, for leads, for ``person``)."""
     return views.find_peers(
-        _workspace(request), viewer, _settings(request), skill=skill, person=person
+        workspace_of(request), viewer, settings_of(request), skill=skill, person=person
     )
 
 
 @api.get("/learning/sessions")
 def api_sessions(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Your sessions, as learner and as teacher."""
-    return views.my_sessions(_workspace(request), viewer, _settings(request))
+    return views.my_sessions(workspace_of(request), viewer, settings_of(request))
 
 
 @api.post("/learning/sessions", dependencies=[CsrfHeader])
@@ -263,7 +172,7 @@ def api_request_session(
 ) -> dict[str, Any]:
     """Request a session with a peer teacher (a proposed session)."""
     return views.request_session(
-        _workspace(request), viewer, _settings(request), teacher=body.teacher, skill=body.skill
+        workspace_of(request), viewer, settings_of(request), teacher=body.teacher, skill=body.skill
     )
 
 
@@ -273,7 +182,7 @@ def api_session_status(
 ) -> dict[str, Any]:
     """Schedule, hold or cancel one of your sessions."""
     return views.change_session(
-        _workspace(request), viewer, session_id=session_id, action=body.action, when=body.when
+        workspace_of(request), viewer, session_id=session_id, action=body.action, when=body.when
     )
 
 
@@ -283,7 +192,7 @@ def api_feedback(
 ) -> dict[str, Any]:
     """Your feedback on a held session of yours."""
     return views.give_feedback(
-        _workspace(request),
+        workspace_of(request),
         viewer,
         session_id=session_id,
         rating=body.rating,
@@ -295,31 +204,31 @@ def api_feedback(
 @api.post("/learning/sessions/{session_id}/applied", dependencies=[CsrfHeader])
 def api_applied(request: Request, viewer: ViewerDep, session_id: int) -> dict[str, Any]:
     """You applied what a held session taught you."""
-    return views.mark_applied(_workspace(request), viewer, session_id=session_id)
+    return views.mark_applied(workspace_of(request), viewer, session_id=session_id)
 
 
 @api.post("/learning/match", dependencies=[CsrfHeader])
 def api_match(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Run a matching round (leads): its matches become proposed sessions."""
-    return views.match_round(_workspace(request), viewer, _settings(request))
+    return views.match_round(workspace_of(request), viewer, settings_of(request))
 
 
 @api.get("/learning/health")
 def api_health(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Programme health, group figures only (leads)."""
-    return views.learning_health(_workspace(request), viewer, _settings(request))
+    return views.learning_health(workspace_of(request), viewer, settings_of(request))
 
 
 @api.get("/learning/recognition")
 def api_recognition(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """The seeders' leaderboard (leads)."""
-    return views.recognition(_workspace(request), viewer, _settings(request))
+    return views.recognition(workspace_of(request), viewer, settings_of(request))
 
 
 @api.get("/users")
 def api_users(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Every account (admins)."""
-    return views.users(_workspace(request), viewer)
+    return views.users(workspace_of(request), viewer)
 
 
 @api.get("/audit")
@@ -327,7 +236,7 @@ def api_audit(
     request: Request, viewer: ViewerDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
 ) -> dict[str, Any]:
     """The newest audit rows (admins)."""
-    return views.audit_rows(_workspace(request), viewer, limit=limit)
+    return views.audit_rows(workspace_of(request), viewer, limit=limit)
 
 
 # -- the HTML pages ------------------------------------------------------------------------
@@ -335,46 +244,9 @@ def api_audit(
 pages = APIRouter(include_in_schema=False)
 
 
-def _templates(request: Request) -> Jinja2Templates:
-    return cast(Jinja2Templates, request.app.state.templates)
-
-
-def render(
-    request: Request,
-    name: str,
-    data: dict[str, Any] | None = None,
-    *,
-    viewer: Viewer | None = None,
-    status_code: int = 200,
-    **extra: Any,
-) -> HTMLResponse:
-    """Render template ``name`` with ``data``, the viewer and the CSRF token."""
-    session = _session(request)
-    fresh = session is None or session.expired
-    if fresh:
-        session = new_session(None)
-    assert session is not None
-    context = {
-        "data": data or {},
-        "viewer": viewer,
-        "csrf_token": session.csrf,
-        "csrf_field": CSRF_FIELD,
-        "message": request.query_params.get("message", ""),
-        **extra,
-    }
-    response = _templates(request).TemplateResponse(request, name, context, status_code=status_code)
-    if fresh:
-        _set_session(response, session, _settings(request))
-    return response
-
-
-def _back(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?message={quote(message)}", status_code=303)
-
-
 @pages.get("/")
 def home(request: Request) -> RedirectResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     if viewer is None:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse("/overview" if viewer.is_lead else "/person/me", status_code=303)
@@ -395,36 +267,36 @@ def login_form(
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     try:
-        viewer = _login(request, username, password)
+        viewer = login(request, username, password)
     except LoginRefused as exc:
         return render(request, "login.html", error=str(exc), status_code=401)
     response = RedirectResponse("/", status_code=303)
-    _set_session(response, new_session(viewer.username), _settings(request))
+    set_session(response, new_session(viewer.username), settings_of(request))
     return response
 
 
 @pages.post("/logout", dependencies=[CsrfForm])
 def logout_form(request: Request) -> RedirectResponse:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(_settings(request).cookie_name, path="/")
+    response.delete_cookie(settings_of(request).cookie_name, path="/")
     return response
 
 
 @pages.get("/overview")
 def overview_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    data = views.overview(_workspace(request), viewer, _settings(request))
+    data = views.overview(workspace_of(request), viewer, settings_of(request))
     return render(request, "overview.html", data, viewer=viewer)
 
 
 @pages.post("/overview/analyze", dependencies=[CsrfForm])
 def analyze_form(request: Request, viewer: ViewerDep) -> RedirectResponse:
-    views.run_analysis(_workspace(request), viewer, _settings(request))
-    return _back("/overview", "the network was analysed")
+    views.run_analysis(workspace_of(request), viewer, settings_of(request))
+    return back("/overview", "the network was analysed")
 
 
 @pages.get("/person/{ref}")
 def person_page(request: Request, viewer: ViewerDep, ref: str) -> HTMLResponse:
-    data = views.person(_workspace(request), viewer, _settings(request), ref)
+    data = views.person(workspace_of(request), viewer, settings_of(request), ref)
     return render(request, "person.html", data, viewer=viewer)
 
 
@@ -449,9 +321,9 @@ def champions_form(
 ) -> HTMLResponse:
     form = {"k": k, "model": model, "per": per, "runs": runs, "name": name}
     data = views.champions_plan(
-        _workspace(request),
+        workspace_of(request),
         viewer,
-        _settings(request),
+        settings_of(request),
         k=k,
         model=model,
         per=per or None,
@@ -469,7 +341,7 @@ def learning_page(
     skill: Annotated[str, Query(max_length=200)] = "",
     person: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    ws, settings = _workspace(request), _settings(request)
+    ws, settings = workspace_of(request), settings_of(request)
     peers, problem = None, ""
     if skill.strip():
         try:
@@ -498,9 +370,9 @@ def request_form(
     skill: Annotated[str, Form(max_length=200)],
 ) -> RedirectResponse:
     done = views.request_session(
-        _workspace(request), viewer, _settings(request), teacher=teacher, skill=skill
+        workspace_of(request), viewer, settings_of(request), teacher=teacher, skill=skill
     )
-    return _back("/learning", f"session #{done['session_id']} requested")
+    return back("/learning", f"session #{done['session_id']} requested")
 
 
 @pages.post("/learning/sessions/{session_id}/status", dependencies=[CsrfForm])
@@ -512,9 +384,9 @@ def status_form(
     when: Annotated[str, Form(max_length=40)] = "",
 ) -> RedirectResponse:
     views.change_session(
-        _workspace(request), viewer, session_id=session_id, action=action, when=when or None
+        workspace_of(request), viewer, session_id=session_id, action=action, when=when or None
     )
-    return _back("/learning", f"session #{session_id}: {action} done")
+    return back("/learning", f"session #{session_id}: {action} done")
 
 
 @pages.post("/learning/sessions/{session_id}/feedback", dependencies=[CsrfForm])
@@ -527,25 +399,25 @@ def feedback_form(
     again: Annotated[str, Form(max_length=5)] = "",
 ) -> RedirectResponse:
     views.give_feedback(
-        _workspace(request),
+        workspace_of(request),
         viewer,
         session_id=session_id,
         rating=rating,
         comment=comment,
         again={"yes": True, "no": False}.get(again),
     )
-    return _back("/learning", f"thank you: your feedback on session #{session_id} is stored")
+    return back("/learning", f"thank you: your feedback on session #{session_id} is stored")
 
 
 @pages.post("/learning/sessions/{session_id}/applied", dependencies=[CsrfForm])
 def applied_form(request: Request, viewer: ViewerDep, session_id: int) -> RedirectResponse:
-    views.mark_applied(_workspace(request), viewer, session_id=session_id)
-    return _back("/learning", f"session #{session_id}: marked as applied")
+    views.mark_applied(workspace_of(request), viewer, session_id=session_id)
+    return back("/learning", f"session #{session_id}: marked as applied")
 
 
 @pages.get("/learning/leads")
 def leads_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws, settings = _workspace(request), _settings(request)
+    ws, settings = workspace_of(request), settings_of(request)
     health = views.learning_health(ws, viewer, settings)
     board = views.recognition(ws, viewer, settings)
     return render(
@@ -558,7 +430,7 @@ def leads_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
 
 @pages.post("/learning/match", dependencies=[CsrfForm])
 def match_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws, settings = _workspace(request), _settings(request)
+    ws, settings = workspace_of(request), settings_of(request)
     result = views.match_round(ws, viewer, settings)
     health = views.learning_health(ws, viewer, settings)
     board = views.recognition(ws, viewer, settings)
@@ -572,7 +444,7 @@ def match_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
 
 @pages.get("/admin")
 def admin_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws = _workspace(request)
+    ws = workspace_of(request)
     data = {**views.users(ws, viewer), **views.audit_rows(ws, viewer, limit=200)}
     return render(request, "admin.html", data, viewer=viewer)
 
@@ -593,7 +465,7 @@ def _error_handler(status: int) -> Callable[[Request, Exception], Response]:
             return RedirectResponse("/login" + ("?expired=1" if expired else ""), status_code=303)
         viewer = None
         try:
-            viewer = _viewer(request)
+            viewer = viewer_of(request)
         except PeerweaveError:
             viewer = None
         return render(
@@ -611,6 +483,11 @@ def _security_headers(response: Response) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
+#: The routers of the area modules (each an ``api`` router under ``/api`` and a ``pages``
+#: router), included after this module's own.
+AREA_ROUTERS: tuple[APIRouter, ...] = ()
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -662,8 +539,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.templates = Jinja2Templates(env=environment)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api)
-    app.include_router(pages)
+    for router in (api, pages, *AREA_ROUTERS):
+        app.include_router(router)
     for kind, status in (
         (NotLoggedIn, 401),
         (LoginRefused, 401),

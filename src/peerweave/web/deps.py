@@ -1,0 +1,181 @@
+"""Request plumbing every route module shares: who is logged in, the CSRF checks, rendering.
+
+Route modules (:mod:`peerweave.web.app` and one per area, e.g. :mod:`peerweave.web.map`)
+import these; :func:`peerweave.web.app.create_app` puts the settings, the workspace and the
+templates on ``app.state``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from peerweave.errors import PeerweaveError
+from peerweave.store.accounts import get_user
+from peerweave.web.auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SessionData,
+    authenticate,
+    csrf_matches,
+    new_session,
+    read_session,
+    sign_session,
+)
+from peerweave.web.privacy import Viewer
+from peerweave.web.settings import WebSettings
+from peerweave.workspace import Workspace
+
+__all__ = [
+    "CsrfFailed",
+    "CsrfForm",
+    "CsrfHeader",
+    "NotLoggedIn",
+    "ViewerDep",
+    "back",
+    "login",
+    "need_viewer",
+    "render",
+    "session_of",
+    "set_session",
+    "settings_of",
+    "viewer_of",
+    "workspace_of",
+]
+
+
+class NotLoggedIn(PeerweaveError):
+    """Nobody is logged in (or the session expired): 401, or the login page."""
+
+
+class CsrfFailed(PeerweaveError):
+    """A POST without the session's CSRF token: 403."""
+
+
+# -- request plumbing ----------------------------------------------------------------------
+
+
+def settings_of(request: Request) -> WebSettings:
+    return cast(WebSettings, request.app.state.settings)
+
+
+def workspace_of(request: Request) -> Workspace:
+    return cast(Workspace, request.app.state.workspace)
+
+
+def session_of(request: Request) -> SessionData | None:
+    if not hasattr(request.state, "session"):
+        settings = settings_of(request)
+        request.state.session = read_session(request.cookies.get(settings.cookie_name), settings)
+    return cast(SessionData | None, request.state.session)
+
+
+def viewer_of(request: Request) -> Viewer | None:
+    session = session_of(request)
+    if session is None or session.username is None:
+        return None
+    with workspace_of(request).store.transaction() as db:
+        account = get_user(session=db, username=session.username)
+    if account is None:
+        return None
+    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+
+
+def need_viewer(request: Request) -> Viewer:
+    """The logged-in viewer; :class:`NotLoggedIn` when there is none."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        session = session_of(request)
+        expired = session is not None and session.expired
+        raise NotLoggedIn("your session expired: log in again" if expired else "log in first")
+    return viewer
+
+
+def need_csrf_header(request: Request) -> None:
+    """A state-changing API call must send the session's token in ``X-CSRF-Token``."""
+    if not csrf_matches(session_of(request), request.headers.get(CSRF_HEADER)):
+        raise CsrfFailed(f"missing or wrong CSRF token: send the {CSRF_HEADER} header")
+
+
+async def need_csrf_form(request: Request) -> None:
+    """A form POST must carry the session's token in the ``csrf_token`` field."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not csrf_matches(session_of(request), token if isinstance(token, str) else None):
+        raise CsrfFailed("the form has expired or was not sent by this site: reload the page")
+
+
+ViewerDep = Annotated[Viewer, Depends(need_viewer)]
+CsrfHeader = Depends(need_csrf_header)
+CsrfForm = Depends(need_csrf_form)
+
+
+def set_session(response: Response, session: SessionData, settings: WebSettings) -> None:
+    response.set_cookie(
+        settings.cookie_name,
+        sign_session(session, settings),
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def login(request: Request, username: str, password: str) -> Viewer:
+    app = request.app
+    account = authenticate(
+        workspace_of(request),
+        username,
+        password,
+        client=client_of(request),
+        settings=settings_of(request),
+        addresses=app.state.address_limiter,
+        names=app.state.name_limiter,
+    )
+    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    return cast(Jinja2Templates, request.app.state.templates)
+
+
+def render(
+    request: Request,
+    name: str,
+    data: dict[str, Any] | None = None,
+    *,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """Render template ``name`` with ``data``, the viewer and the CSRF token."""
+    session = session_of(request)
+    fresh = session is None or session.expired
+    if fresh:
+        session = new_session(None)
+    assert session is not None
+    context = {
+        "data": data or {},
+        "viewer": viewer,
+        "csrf_token": session.csrf,
+        "csrf_field": CSRF_FIELD,
+        "message": request.query_params.get("message", ""),
+        **extra,
+    }
+    response = _templates(request).TemplateResponse(request, name, context, status_code=status_code)
+    if fresh:
+        set_session(response, session, settings_of(request))
+    return response
+
+
+def back(path: str, message: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?message={quote(message)}", status_code=303)
