@@ -11,9 +11,12 @@ from peerweave.ingest.synthetic import generate_to_directory
 from peerweave.workspace import ImportResult, Workspace
 
 __all__ = [
+    "DEMO_ACCOUNTS",
     "DEMO_PROB",
     "DEMO_WEEKS",
+    "DemoAccount",
     "DemoResult",
+    "demo_accounts",
     "peer_example",
     "run_demo",
     "running_initiative",
@@ -35,6 +38,8 @@ class DemoResult:
     initiative_id: int | None = None
     #: The department the demo makes lag behind its forecast, or ``None``.
     lagging: str | None = None
+    #: The number of the circles round the demo formed, or ``None``.
+    circle_round: int | None = None
 
 
 #: Weeks the demo's initiative has been running.
@@ -136,13 +141,15 @@ def run_demo(
     *,
     people: int = 2000,
     seed: int = 7,
+    circle_seconds: float = 2.0,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> DemoResult:
     """Generate an organization into ``directory/data`` and load it into ``directory/peerweave.db``.
 
     People, collaboration events, the advice survey, skills and the peer-learning history
     (sessions and their feedback) are imported, then a running initiative is simulated
-    (:func:`running_initiative`). The database is made anew each time; ``on_step`` hears
+    (:func:`running_initiative`) and a first round of peer circles formed (searching for
+    ``circle_seconds``). The database is made anew each time; ``on_step`` hears
     each step's name.
 
     >>> import tempfile
@@ -175,6 +182,11 @@ def run_demo(
         example = peer_example(ws)
         on_step(f"choosing champions and simulating {DEMO_WEEKS} weeks of adoption")
         initiative, lagging = running_initiative(ws, seed=seed)
+        on_step("gathering the first round of peer circles")
+        ws.new_circle_round(
+            by=["department", "level", "location"], seconds=circle_seconds, seed=seed
+        )
+        circle_round = int(ws.circle_rounds()["id"].max())
     return DemoResult(
         directory=directory,
         database_url=url,
@@ -183,4 +195,55 @@ def run_demo(
         peer_example=example,
         initiative_id=initiative,
         lagging=lagging,
+        circle_round=circle_round,
     )
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A web account the demo made: log in with ``username`` and ``password``."""
+
+    username: str
+    role: str
+    password: str
+    person_id: str | None
+    what: str
+
+
+#: The demo's web accounts: username, role and what the account shows.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("lead", "admin", "a programme lead: names, the audit log and accounts"),
+    ("analyst", "analyst", "an analyst: group figures, people under pseudonyms"),
+    ("member", "member", "an employee: their own page, peers to learn from, their circle"),
+)
+
+
+def demo_accounts(ws: Workspace, member: str | None) -> tuple[DemoAccount, ...]:
+    """Make the demo's web accounts (:data:`DEMO_ACCOUNTS`) with fresh random passwords; the
+    member account (and the lead's "My page") is linked to person ``member``.
+
+    >>> with Workspace.open("sqlite://", create=True) as ws:
+    ...     [(a.username, a.role) for a in demo_accounts(ws, None)]
+    [('lead', 'admin'), ('analyst', 'analyst')]
+    """
+    import secrets
+
+    from peerweave.store.accounts import add_user
+    from peerweave.web.auth import hash_password
+
+    made = []
+    with ws.store.transaction() as session:
+        for username, role, what in DEMO_ACCOUNTS:
+            person = None if role == "analyst" else member
+            if role == "member" and member is None:
+                continue
+            password = secrets.token_urlsafe(9)
+            add_user(
+                session=session,
+                username=username,
+                password_hash=hash_password(password),
+                role=role,
+                person_id=person,
+            )
+            made.append(DemoAccount(username, role, password, person, what))
+    return tuple(made)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from peerweave.cli import app
+from peerweave.store.accounts import list_users
 from peerweave.workspace import Workspace
 
 runner = CliRunner()
@@ -218,7 +219,9 @@ def test_generate(tmp_path: Path) -> None:
 
 
 def test_demo(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--people", "120", "--dir", str(tmp_path / "demo")])
+    result = runner.invoke(
+        app, ["demo", "--people", "120", "--dir", str(tmp_path / "demo"), "--no-serve"]
+    )
     assert result.exit_code == 0, result.output
     assert "Try next" in result.output
     with Workspace.open(str(tmp_path / "demo" / "peerweave.db")) as ws:
@@ -226,6 +229,28 @@ def test_demo(tmp_path: Path) -> None:
     assert status.people_active > 100
     assert status.ties_by_kind.get("collaboration", 0) > 100
     assert status.skill_rows > 0
+    assert "demo accounts" in result.output
+    with Workspace.open(str(tmp_path / "demo" / "peerweave.db")) as ws:
+        assert len(ws.circle_rounds()) == 1  # the demo gathers a first round of circles
+        with ws.store.transaction() as session:
+            users = list_users(session=session)
+    assert sorted(users["username"]) == ["analyst", "lead", "member"]
+    for username in users["username"]:  # every account's password is printed
+        assert username in result.output
+
+
+def test_serve_says_when_the_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    db = tmp_path / "pw.db"
+    assert run(db, "init")[0] == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out = run(db, "serve", "--port", str(port))
+    assert code == 2, out
+    assert f"127.0.0.1:{port}" in out and "cannot listen there" in out and "--port" in out
 
 
 def test_dry_run_needs_no_database(tmp_path: Path, people_csv: Path) -> None:

@@ -104,7 +104,7 @@ def test_bad_input_is_one_error_line_and_stores_nothing(
 
 def test_the_demo_suggests_circles_and_they_form_on_it(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--people", "120", "--dir", str(folder)])
+    result = runner.invoke(app, ["demo", "--people", "120", "--dir", str(folder), "--no-serve"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert f"circles new-round --size 5-7 --by {BY}" in text and "circles history" in text

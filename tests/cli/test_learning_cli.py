@@ -238,7 +238,9 @@ def test_import_skills_with_synonyms(db: Path, tmp_path: Path) -> None:
 
 
 def test_demo_suggests_the_learning_commands(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--people", "120", "--dir", str(tmp_path / "demo")])
+    result = runner.invoke(
+        app, ["demo", "--people", "120", "--dir", str(tmp_path / "demo"), "--no-serve"]
+    )
     assert result.exit_code == 0, result.output
     text = flat(result.output)
     assert "sessions stored:" in text and "feedback stored:" in text

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -34,6 +35,7 @@ from peerweave.workspace import (
 if TYPE_CHECKING:
     from peerweave.network.analysis import AnalysisOptions
     from peerweave.spread.strategies import Comparison
+    from peerweave.web.settings import WebSettings
 
 __all__ = ["app", "main"]
 
@@ -212,9 +214,15 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo's files.")] = Path(
         "demo"
     ),
+    serve: Annotated[
+        bool, typer.Option(help="Then run the web app on the demo (Ctrl+C stops it).")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the web app.")] = 8000,
 ) -> None:
-    """Generate a demo organization into a fresh SQLite database and show what peerweave sees."""
-    from peerweave.demo import run_demo
+    """Generate a demo organization into a fresh SQLite database, show what peerweave sees,
+    then open the web app on it with demo accounts (their passwords are printed)."""
+    from peerweave.demo import demo_accounts, run_demo
 
     with console.status("starting") as spinner:
         result = run_demo(
@@ -288,6 +296,27 @@ def demo(
         "docs/data-formats.md lists the files peerweave reads; docs/cli.md every command.",
         soft_wrap=True,
     )
+    with Workspace.open(result.database_url) as ws:
+        member = result.peer_example[0] if result.peer_example is not None else None
+        accounts = demo_accounts(ws, member)
+    console.rule("[bold]The web app")
+    table = Table(title="demo accounts (made for this demo; passwords are new each time)")
+    for col in ("username", "password", "role", "sees"):
+        table.add_column(col)
+    for account in accounts:
+        table.add_row(account.username, account.password, account.role, account.what)
+    console.print(table)
+    if not serve:
+        console.print(
+            f"  {command} --db {db} serve    # then open http://127.0.0.1:8000",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
+        return
+    from peerweave.web import WebSettings
+
+    _serve_app(WebSettings.from_env(result.database_url), host=host, port=port)
 
 
 def _command_name() -> str:
@@ -1391,13 +1420,19 @@ def circles_new_round(
         title_justify="left",
     )
     table.add_column("circle", justify="right")
-    table.add_column("people")
+    table.add_column("people (mixed by " + ", ".join(columns) + ")")
+    people = _with_workspace(ctx, lambda ws: ws.people()).set_index("person_id")
+    shown = [c for c in columns if c in people.columns]
     for circle, group in list(seats.groupby("circle", sort=True))[:CIRCLES_SHOWN]:
-        names = [
-            f"{p}*" if role == "host" else str(p)
-            for p, role in zip(group["person_id"], group["role"], strict=True)
-        ]
-        table.add_row(str(circle), ", ".join(names))
+        lines = []
+        for person, role in zip(group["person_id"], group["role"], strict=True):
+            row = people.loc[person] if person in people.index else None
+            name = str(row["name"]) if row is not None and pd.notna(row.get("name")) else ""
+            facts = " · ".join(str(row[c]) for c in shown) if row is not None else ""
+            host = " [bold]host[/]" if role == "host" else ""
+            label = f"{escape(name)} ({person})" if name else str(person)
+            lines.append(f"{label}{host} [dim]{escape(facts)}[/]")
+        table.add_row(str(circle), "\n".join(lines))
     console.print(table)
     if no_save:
         console.print("[cyan]--no-save: nothing stored[/]")
@@ -2364,9 +2399,7 @@ def serve(
     ] = MIN_GROUP_SIZE,
 ) -> None:
     """Run the web app (secret key from $PEERWEAVE_SECRET_KEY; log in with `user add` accounts)."""
-    import uvicorn
-
-    from peerweave.web import WebSettings, create_app
+    from peerweave.web import WebSettings
     from peerweave.web.settings import ENV_SECRET_KEY
 
     if not os.environ.get(ENV_SECRET_KEY):
@@ -2376,10 +2409,33 @@ def serve(
             highlight=False,
         )
     settings = WebSettings.from_env(_db(ctx), min_group_size=min_group_size)
+    _serve_app(settings, host=host, port=port)
+
+
+def _serve_app(settings: WebSettings, *, host: str, port: int) -> None:
+    """Run the web app until Ctrl+C; a clear error when the port is taken."""
+    import socket
+
+    import uvicorn
+
+    from peerweave.web import create_app
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(
+                f"{host}:{port}",
+                Problem(
+                    f"cannot listen there ({exc.strerror})",
+                    fix="choose another port with --port, or stop what uses it",
+                ),
+            ) from None
     web = create_app(settings)
+    url = display_url(resolve_database_url(settings.database_url))
     console.print(
-        f"peerweave on http://{host}:{port} ({display_url(resolve_database_url(_db(ctx)))})",
-        highlight=False,
+        f"peerweave on [bold]http://{host}:{port}[/] ({url}); Ctrl+C stops it", highlight=False
     )
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
