@@ -321,3 +321,29 @@ def test_tracking_charts(tmp_path: object) -> None:
     assert tracking_png(t, out / "t.png").read_bytes()[:4] == b"\x89PNG"
     html = tracking_html(t, out / "t.html").read_text()
     assert "observed" in html and "forecast: mean" in html
+
+
+def test_band_marker_points_at_the_current_run_outside_the_band() -> None:
+    """Below in week 1, back inside in weeks 2-3, below again since week 4: the headline and
+    the chart's marker both say week 4 (the first exit is kept in ``left_band``)."""
+    from dataclasses import replace
+
+    from peerweave.spread.adoption import _tracked
+
+    base = _tracked()
+    status = ["inside", "below", "inside", "inside", "below", "below", "inside"]
+    curve = (
+        base.curve.iloc[:0]
+        .reindex(range(len(status)))
+        .assign(
+            step=range(len(status)), status=status, observed=100.0, mean=120.0, p05=110.0, p95=130.0
+        )
+    )
+    tracking = replace(base, curve=curve, left_band=1, direction="below", week=5)
+    assert tracking.outside_since == 4
+    assert tracking.band_marker() == (4, "below the band since week 4")
+    assert tracking.headline().endswith("below the band since week 4.")
+    back = replace(tracking, week=6)  # week 6 is inside again
+    assert back.outside_since is None
+    assert back.band_marker() == (1, "left the band (below) in week 1")
+    assert "back inside the band" in back.headline()

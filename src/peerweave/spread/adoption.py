@@ -1003,17 +1003,43 @@ class Tracking:
         status = str(row["status"])
         if self.left_band is None:
             return text + "; inside the band every week so far."
-        if status == "inside":
+        since = self.outside_since
+        if since is None:
             return (
                 text
                 + f"; back inside the band (it left it {self.direction} in week {self.left_band})."
             )
-        since = self.left_band
-        outside = self.curve["status"].to_numpy()[: self.week + 1]
-        inside = np.flatnonzero(outside != status)
-        if len(inside):
-            since = int(inside[-1] + 1)
         return text + f"; {status} the band since week {since}."
+
+    @property
+    def outside_since(self) -> int | None:
+        """The week the curve's current run outside the band began (``None`` when the last
+        completed week is inside it, or none is over yet).
+
+        >>> _tracked().outside_since
+        1
+        """
+        if self.week < 0:
+            return None
+        status = self.curve["status"].to_numpy()[: min(self.week, len(self.curve) - 1) + 1]
+        if not len(status) or status[-1] == "inside":
+            return None
+        differs = np.flatnonzero(status != status[-1])
+        return int(differs[-1] + 1) if len(differs) else 0
+
+    def band_marker(self) -> tuple[int, str] | None:
+        """Where a chart marks the curve leaving the band, and the label: the start of the
+        current run outside it, else the first week it left (``None`` if it never did).
+
+        >>> _tracked().band_marker()
+        (1, 'below the band since week 1')
+        """
+        if self.left_band is None:
+            return None
+        since = self.outside_since
+        if since is not None:
+            return since, f"{self.curve['status'].iloc[since]} the band since week {since}"
+        return self.left_band, f"left the band ({self.direction}) in week {self.left_band}"
 
 
 def track(

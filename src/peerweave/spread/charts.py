@@ -380,11 +380,13 @@ def tracking_png(
             fontweight="bold",
             color=OBSERVED_COLOR,
         )
-    if tracking.left_band is not None:
-        ax.axvline(tracking.left_band, color=OBSERVED_COLOR, linestyle=":", linewidth=1.2)
+    marker = tracking.band_marker()
+    if marker is not None:
+        week, label = marker
+        ax.axvline(week, color=OBSERVED_COLOR, linestyle=":", linewidth=1.2)
         ax.annotate(
-            f"left the band ({tracking.direction}) in week {tracking.left_band}",
-            (tracking.left_band, 1.0),
+            label,
+            (week, 1.0),
             xycoords=("data", "axes fraction"),
             xytext=(4, -4),
             textcoords="offset points",
@@ -485,11 +487,12 @@ def tracking_html(
                 ),
             )
         )  # fmt: skip
-    if tracking.left_band is not None:
+    marker = tracking.band_marker()
+    if marker is not None:
         fig.add_vline(
-            x=tracking.left_band,
+            x=marker[0],
             line={"dash": "dot", "color": OBSERVED_COLOR, "width": 1},
-            annotation_text=f"left the band ({tracking.direction})",
+            annotation_text=marker[1],
             annotation_position="top right",
         )
     return _write_html(fig, path, tracking_title(tracking), "weeks since the initiative started")
