@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import numbers
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -317,6 +317,18 @@ def demo(
     from peerweave.web import WebSettings
 
     _serve_app(WebSettings.from_env(result.database_url), host=host, port=port)
+
+
+def _print_outcome(files: Iterable[object], *, stored: str | None) -> None:
+    """How a command that writes files and stores a result ends: each file written, then
+    what was stored (Rich markup), or, for ``stored=None``, that ``--no-save`` stored nothing.
+    """
+    for path in files:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    if stored is None:
+        console.print("[cyan]--no-save: nothing stored[/]")
+    else:
+        console.print(stored, highlight=False, soft_wrap=True)
 
 
 def _command_name() -> str:
@@ -825,16 +837,13 @@ def analyze(
         )
     _print_analysis(result, top)
     console.rule()
-    if export is not None:
-        console.print(f"wrote {export} ({len(result.analysis.people):,} people)")
-    if result.run_id is None:
-        console.print("[cyan]--no-save: nothing stored[/]")
-    else:
-        console.print(
-            f"[green]analysis #{result.run_id} stored[/]: `peerweave analyses` lists the runs; "
-            "`peerweave export gexf FILE` now carries these metrics",
-            soft_wrap=True,
-        )
+    _print_outcome(
+        [f"{export} ({len(result.analysis.people):,} people)"] if export is not None else [],
+        stored=None
+        if result.run_id is None
+        else f"[green]analysis #{result.run_id} stored[/]: `peerweave analyses` lists the runs; "
+        "`peerweave export gexf FILE` now carries these metrics",
+    )
 
 
 #: How ``peerweave analyses`` counts the people of each role: (one, several).
@@ -1089,18 +1098,14 @@ def champions(
         )
     _print_champions(result, top)
     console.rule()
-    if export is not None:
-        console.print(f"wrote {export} ({result.k:,} champions)")
-    if result.initiative_id is None:
-        console.print("[cyan]--no-save: nothing stored[/]")
-    else:
-        console.print(
-            f"[green]initiative #{result.initiative_id} stored[/] ({result.name}): "
-            f"`peerweave forecast --initiative {result.initiative_id}` compares these "
-            "champions with other strategies",
-            soft_wrap=True,
-            highlight=False,
-        )
+    _print_outcome(
+        [f"{export} ({result.k:,} champions)"] if export is not None else [],
+        stored=None
+        if result.initiative_id is None
+        else f"[green]initiative #{result.initiative_id} stored[/] ({escape(result.name)}): "
+        f"`peerweave forecast --initiative {result.initiative_id}` compares these "
+        "champions with other strategies",
+    )
 
 
 def _weeks(steps: int) -> list[int]:
@@ -1434,10 +1439,13 @@ def circles_new_round(
             lines.append(f"{label}{host} [dim]{escape(facts)}[/]")
         table.add_row(str(circle), "\n".join(lines))
     console.print(table)
-    if no_save:
-        console.print("[cyan]--no-save: nothing stored[/]")
-    if export is not None:
-        console.print(f"wrote {export}", highlight=False, soft_wrap=True)
+    _print_outcome(
+        [export] if export is not None else [],
+        stored=None
+        if no_save
+        else "[green]round stored[/]: `peerweave circles history` lists the rounds; the next "
+        "round avoids this one's pairs",
+    )
 
 
 @circles_app.command("history")
@@ -1617,20 +1625,16 @@ def match(
         result = _with_workspace(ctx, lambda ws: ws.match(options, save=not no_save, export=export))
     _print_match(result, top)
     console.rule()
-    for path in result.files:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
-    if result.round_id is None:
-        console.print("[cyan]--no-save: nothing stored[/]")
-    else:
-        ids = result.session_ids
-        span = f" (#{ids[0]}–#{ids[-1]})" if len(ids) > 1 else f" (#{ids[0]})" if ids else ""
-        console.print(
-            f"[green]round #{result.round_id} stored[/]: {len(ids):,} proposed sessions{span}; "
-            "`peerweave sessions list --status proposed` shows them, "
-            "`peerweave sessions schedule N DATE` books one",
-            soft_wrap=True,
-            highlight=False,
-        )
+    ids = result.session_ids
+    span = f" (#{ids[0]}–#{ids[-1]})" if len(ids) > 1 else f" (#{ids[0]})" if ids else ""
+    _print_outcome(
+        result.files,
+        stored=None
+        if result.round_id is None
+        else f"[green]round #{result.round_id} stored[/]: {len(ids):,} proposed sessions{span}; "
+        "`peerweave sessions list --status proposed` shows them, "
+        "`peerweave sessions schedule N DATE` books one",
+    )
 
 
 @app.command()
