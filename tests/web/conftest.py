@@ -75,7 +75,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Org:
             )
             add_user(session=session, username="analyst", password_hash=hashed, role="analyst")
             add_user(session=session, username="admin", password_hash=hashed, role="admin")
-            for name in ("victim", "expiring"):
+            for name in ("victim", "expiring", "leaver", "stolen"):
                 add_user(
                     session=session,
                     username=name,

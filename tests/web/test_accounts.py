@@ -95,6 +95,11 @@ def test_user_commands(db: Path) -> None:
         write_audit(session=session, viewer="ada", action="view person", subject_person_id="E007")
     code, out = run(db, "audit", "--limit", "5")
     assert code == 0 and "view person" in out and "E007" in out
+    code, out = run(db, "user", "logout", "bo")
+    assert code == 0 and "every session of bo has ended" in out
+    with Workspace.open(str(db)) as ws, ws.store.transaction() as session:
+        account = get_user(session=session, username="bo")
+        assert account is not None and account.session_epoch == 1
 
 
 def test_user_command_errors_are_messages(db: Path) -> None:
@@ -103,6 +108,8 @@ def test_user_command_errors_are_messages(db: Path) -> None:
     code, out = run(db, "user", "add", "ada", "--role", "admin", "--password", "short")
     assert code == 2 and "too short" in out
     code, out = run(db, "user", "link", "nobody", "E007")
+    assert code == 2 and "no account 'nobody'" in out
+    code, out = run(db, "user", "logout", "nobody")
     assert code == 2 and "no account 'nobody'" in out
     run(db, "user", "add", "ada", "--role", "admin", "--password", "long enough 1")
     code, out = run(db, "user", "link", "ada", "E999")
@@ -119,7 +126,7 @@ def test_upgrade_from_0006_keeps_the_data_and_adds_the_accounts(tmp_path: Path) 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade_database(url, "0006")
     with Store.init(url) as store:  # init upgrades in place
-        assert store.revision() == "0008"
+        assert store.revision() == "0009"
         assert {"users", "audit_log"} <= set(inspect(store.engine).get_table_names())
     with Workspace.open(url) as ws:
         ws.import_people(EXAMPLES / "people.csv")

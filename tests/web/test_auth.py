@@ -29,11 +29,11 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(
 
 
 def test_login_form_sets_a_safe_cookie_and_logout_clears_it(
-    login: Callable[[str | None], Client],
+    app: FastAPI, login: Callable[[str | None], Client]
 ) -> None:
     client = login(None)
     answer = client.post(
-        "/login", data={"username": "member", "password": PASSWORD, "csrf_token": client.csrf}
+        "/login", data={"username": "leaver", "password": PASSWORD, "csrf_token": client.csrf}
     )
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"].lower()
@@ -42,9 +42,37 @@ def test_login_form_sets_a_safe_cookie_and_logout_clears_it(
     assert page.status_code == 200
     token = form_token(page.text)
     assert token != client.csrf  # a new token at login
+    kept = dict(client.cookies)  # a copy of the cookie, say on another device
     out = client.post("/logout", data={"csrf_token": token})
     assert out.status_code == 303
     assert client.get("/api/me").status_code == 401
+    replay = Client(app)
+    replay.cookies.update(kept)
+    assert replay.get("/api/me").status_code == 401  # logout ended it on the server too
+    assert replay.get("/learning", follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_every_session_of_the_account_and_only_its(
+    app: FastAPI, login: Callable[..., Client]
+) -> None:
+    from peerweave.store.accounts import end_sessions
+
+    laptop = Client(app)
+    phone = Client(app)
+    for device in (laptop, phone):
+        answer = device.post("/api/login", json={"username": "stolen", "password": PASSWORD})
+        device.csrf = answer.json()["csrf_token"]
+    assert phone.get("/api/me").status_code == 200
+    laptop.post("/api/logout", headers={CSRF_HEADER: laptop.csrf})
+    assert phone.get("/api/me").status_code == 401
+    assert login("member").get("/api/me").status_code == 200  # other accounts go on
+    again = Client(app)
+    answer = again.post("/api/login", json={"username": "stolen", "password": PASSWORD})
+    assert again.get("/api/me").json()["username"] == "stolen"  # a new login works
+    with app.state.workspace.store.transaction() as session:  # `peerweave user logout`
+        end_sessions(session=session, username="stolen")
+    assert again.get("/api/me").status_code == 401
+    assert answer.status_code == 200
 
 
 def test_lock_after_repeated_failures_even_with_the_right_password(

@@ -2332,6 +2332,26 @@ def user_link(
     console.print(f"account {username.strip()} is linked to {person_id.strip()}", highlight=False)
 
 
+@user_app.command("logout")
+@_friendly
+def user_logout(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name.")],
+) -> None:
+    """End every web session of an account at once (a lost laptop, someone leaving)."""
+    from peerweave.store.accounts import end_sessions
+
+    def end(ws: Workspace) -> None:
+        with ws.store.transaction() as session:
+            end_sessions(session=session, username=username)
+
+    _with_workspace(ctx, end)
+    console.print(
+        f"every session of {username.strip()} has ended: they must log in again",
+        highlight=False,
+    )
+
+
 @user_app.command("list")
 @_friendly
 def user_list(ctx: typer.Context) -> None:

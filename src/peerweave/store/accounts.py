@@ -25,6 +25,7 @@ __all__ = [
     "Account",
     "add_user",
     "clear_login_failures",
+    "end_sessions",
     "get_user",
     "link_user",
     "list_users",
@@ -64,6 +65,8 @@ class Account:
     created_at: datetime
     failed_logins: int
     locked_until: datetime | None
+    #: Sessions issued under another epoch are over (see :func:`end_sessions`).
+    session_epoch: int = 0
 
 
 def _username(username: str) -> str:
@@ -121,6 +124,7 @@ def get_user(*, session: Session, username: str) -> Account | None:
         created_at=row.created_at,
         failed_logins=int(row.failed_logins),
         locked_until=row.locked_until,
+        session_epoch=int(row.session_epoch),
     )
 
 
@@ -184,8 +188,15 @@ def set_role(*, session: Session, username: str, role: str) -> None:
 
 
 def set_password(*, session: Session, username: str, password_hash: str) -> None:
-    """Replace the password hash of ``username`` and unlock the account."""
-    _update(session, username, password_hash=password_hash, failed_logins=0, locked_until=None)
+    """Replace the password hash of ``username``, unlock the account and end its sessions."""
+    _update(
+        session,
+        username,
+        password_hash=password_hash,
+        failed_logins=0,
+        locked_until=None,
+        session_epoch=users.c.session_epoch + 1,
+    )
 
 
 def link_user(*, session: Session, username: str, person_id: str | None) -> None:
@@ -303,3 +314,24 @@ def load_audit(
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS))
     frame["id"] = frame["id"].astype("int64")
     return frame
+
+
+def end_sessions(*, session: Session, username: str) -> int:
+    """End every web session of ``username`` (logging out, or a lost laptop): the account's
+    session epoch moves on, so cookies issued before are nobody's. Returns the new epoch;
+    ``UnknownIdError`` when there is no such account.
+
+    >>> from peerweave.store import Store
+    >>> with Store.init("sqlite://") as store, store.transaction() as session:
+    ...     add_user(session=session, username="ada", password_hash="h", role="admin")
+    ...     end_sessions(session=session, username="ada"), end_sessions(session=session, username="ada")
+    (1, 2)
+    """
+    account = get_user(session=session, username=username)
+    if account is None:
+        raise UnknownIdError(f"no account {username!r}: `peerweave user list` shows them")
+    epoch = account.session_epoch + 1
+    session.execute(
+        update(users).where(users.c.username == account.username).values(session_epoch=epoch)
+    )
+    return epoch

@@ -101,7 +101,7 @@ def head_revision() -> str:
     """The schema revision this version of peerweave expects.
 
     >>> head_revision()
-    '0008'
+    '0009'
     """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations folder has no revisions"
@@ -122,7 +122,7 @@ def database_revision(connection: Connection) -> str | None:
     >>> upgrade_database(engine)
     >>> with engine.connect() as conn:
     ...     database_revision(conn)
-    '0008'
+    '0009'
     >>> engine.dispose()
     """
     return MigrationContext.configure(connection).get_current_revision()
@@ -248,7 +248,7 @@ class Store:
 
         >>> with Store.init("sqlite://") as store:
         ...     store.revision()
-        '0008'
+        '0009'
         """
         return cls.open(url, create=True)
 

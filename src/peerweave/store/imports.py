@@ -136,7 +136,7 @@ def store_status(*, session: Session, last_imports: int = 5) -> StoreStatus:
     >>> with Store.init("sqlite://") as store, store.transaction() as session:
     ...     status = store_status(session=session)
     >>> status.people_active, status.ties, status.revision
-    (0, 0, '0008')
+    (0, 0, '0009')
     """
     by_status: dict[str, int] = {
         status: n

@@ -381,6 +381,8 @@ users = Table(
     Column("created_at", DateTime, nullable=False),
     Column("failed_logins", Integer, nullable=False, server_default=text("0")),
     Column("locked_until", DateTime),  # no login before then (too many failures)
+    # 0009: sessions issued under an earlier epoch are over (logout ends them server-side)
+    Column("session_epoch", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("role IN ('admin', 'analyst', 'member')", name="role"),
 )
 

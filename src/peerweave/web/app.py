@@ -26,7 +26,6 @@ from peerweave.web import views
 from peerweave.web.auth import (
     LoginLimiter,
     LoginRefused,
-    new_session,
 )
 from peerweave.web.deps import (
     CsrfFailed,
@@ -36,6 +35,7 @@ from peerweave.web.deps import (
     ViewerDep,
     back,
     login,
+    logout,
     render,
     set_session,
     settings_of,
@@ -93,8 +93,7 @@ class StatusBody(BaseModel):
 def api_login(request: Request, body: LoginBody) -> JSONResponse:
     """Log in; the session cookie is set and the CSRF token returned (send it back in
     ``X-CSRF-Token`` on every POST)."""
-    viewer = login(request, body.username, body.password)
-    session = new_session(viewer.username)
+    viewer, session = login(request, body.username, body.password)
     response = JSONResponse(
         {
             "username": viewer.username,
@@ -109,7 +108,9 @@ def api_login(request: Request, body: LoginBody) -> JSONResponse:
 
 @api.post("/logout", dependencies=[CsrfHeader])
 def api_logout(request: Request) -> JSONResponse:
-    """Log out: the session cookie is cleared."""
+    """Log out: every session of this account ends (also copies of the cookie) and the
+    cookie is cleared."""
+    logout(request)
     response = JSONResponse({"logged_out": True})
     response.delete_cookie(settings_of(request).cookie_name, path="/")
     return response
@@ -267,16 +268,17 @@ def login_form(
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     try:
-        viewer = login(request, username, password)
+        _, session = login(request, username, password)
     except LoginRefused as exc:
         return render(request, "login.html", error=str(exc), status_code=401)
     response = RedirectResponse("/", status_code=303)
-    set_session(response, new_session(viewer.username), settings_of(request))
+    set_session(response, session, settings_of(request))
     return response
 
 
 @pages.post("/logout", dependencies=[CsrfForm])
 def logout_form(request: Request) -> RedirectResponse:
+    logout(request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(settings_of(request).cookie_name, path="/")
     return response

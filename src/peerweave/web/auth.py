@@ -84,22 +84,24 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 @dataclass(frozen=True)
 class SessionData:
-    """What the session cookie says: who is logged in (``None``: nobody yet) and the CSRF
-    token; ``expired`` when a cookie came back too old."""
+    """What the session cookie says: who is logged in (``None``: nobody yet), the CSRF
+    token and the account's session epoch it was issued under (a later logout moves the
+    epoch on and ends it); ``expired`` when a cookie came back too old."""
 
     username: str | None
     csrf: str
     expired: bool = False
+    epoch: int = 0
 
 
-def new_session(username: str | None) -> SessionData:
-    """A fresh session (a new CSRF token) for ``username``.
+def new_session(username: str | None, epoch: int = 0) -> SessionData:
+    """A fresh session (a new CSRF token) for ``username`` under the account's ``epoch``.
 
-    >>> s = new_session("ada")
-    >>> s.username, len(s.csrf) > 20
-    ('ada', True)
+    >>> s = new_session("ada", epoch=3)
+    >>> s.username, len(s.csrf) > 20, s.epoch
+    ('ada', True, 3)
     """
-    return SessionData(username, secrets.token_urlsafe(32))
+    return SessionData(username, secrets.token_urlsafe(32), epoch=epoch)
 
 
 def _serializer(settings: WebSettings) -> URLSafeTimedSerializer:
@@ -110,10 +112,12 @@ def sign_session(session: SessionData, settings: WebSettings) -> str:
     """The cookie value of ``session``: signed and dated.
 
     >>> s = WebSettings("sqlite://", "k" * 32)
-    >>> read_session(sign_session(SessionData("ada", "t"), s), s)
-    SessionData(username='ada', csrf='t', expired=False)
+    >>> read_session(sign_session(SessionData("ada", "t", epoch=2), s), s)
+    SessionData(username='ada', csrf='t', expired=False, epoch=2)
     """
-    return _serializer(settings).dumps({"u": session.username, "c": session.csrf})
+    return _serializer(settings).dumps(
+        {"u": session.username, "c": session.csrf, "e": session.epoch}
+    )
 
 
 def read_session(cookie: str | None, settings: WebSettings) -> SessionData | None:
@@ -136,7 +140,12 @@ def read_session(cookie: str | None, settings: WebSettings) -> SessionData | Non
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         return None
     user = data.get("u")
-    return SessionData(user if isinstance(user, str) else None, data["c"])
+    epoch = data.get("e", 0)
+    return SessionData(
+        user if isinstance(user, str) else None,
+        data["c"],
+        epoch=epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else -1,
+    )
 
 
 def csrf_matches(session: SessionData | None, token: str | None) -> bool:

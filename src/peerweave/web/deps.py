@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from peerweave.errors import PeerweaveError
-from peerweave.store.accounts import get_user
+from peerweave.store.accounts import end_sessions, get_user
 from peerweave.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -38,6 +38,7 @@ __all__ = [
     "ViewerDep",
     "back",
     "login",
+    "logout",
     "need_viewer",
     "render",
     "session_of",
@@ -80,7 +81,7 @@ def viewer_of(request: Request) -> Viewer | None:
         return None
     with workspace_of(request).store.transaction() as db:
         account = get_user(session=db, username=session.username)
-    if account is None:
+    if account is None or account.session_epoch != session.epoch:  # gone, or logged out
         return None
     return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
 
@@ -130,7 +131,8 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def login(request: Request, username: str, password: str) -> Viewer:
+def login(request: Request, username: str, password: str) -> tuple[Viewer, SessionData]:
+    """Check a login (rate limits included) and start a session under the account's epoch."""
     app = request.app
     account = authenticate(
         workspace_of(request),
@@ -141,7 +143,17 @@ def login(request: Request, username: str, password: str) -> Viewer:
         addresses=app.state.address_limiter,
         names=app.state.name_limiter,
     )
-    return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+    viewer = Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
+    return viewer, new_session(account.username, epoch=account.session_epoch)
+
+
+def logout(request: Request) -> None:
+    """End every session of the logged-in user (the cookie is cleared by the caller): a
+    copy of the cookie kept elsewhere is nobody's from now on."""
+    viewer = viewer_of(request)
+    if viewer is not None:
+        with workspace_of(request).store.transaction() as db:
+            end_sessions(session=db, username=viewer.username)
 
 
 def _templates(request: Request) -> Jinja2Templates:
