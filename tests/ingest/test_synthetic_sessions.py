@@ -172,3 +172,17 @@ def test_tiny_organizations_have_a_history_too(n: int) -> None:
     small = generate_organization(n, seed=1, weeks=1)
     assert list(small.sessions.columns) == list(SESSION_COLUMNS)
     assert small.truth["programme"]["sessions"] == len(small.sessions)
+
+
+def test_snowball_sessions_are_proposed_after_their_teacher_learned_at_scale(
+    tmp_path: Path,
+) -> None:
+    """At 10,000 people (seed 7) a cancelled snowball session was once proposed before the
+    session that taught its teacher was held, and the sessions reader refused the file."""
+    files = generate_to_directory(tmp_path, 10_000, seed=7, weeks=1)
+    s = pd.read_csv(files["sessions"], parse_dates=["proposed_at", "held_at"])
+    linked = s[s["parent_session_id"].notna()]
+    parent = s.set_index("session_id").loc[linked["parent_session_id"].astype(int)]
+    assert (parent["held_at"].to_numpy() < linked["proposed_at"].to_numpy()).all()
+    people = read_people(files["people"]).people
+    assert len(read_sessions(files["sessions"], known_people=people["person_id"])) == len(s)

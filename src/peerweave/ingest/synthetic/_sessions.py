@@ -319,7 +319,8 @@ def _finish(
 ) -> Programme:
     """Dates, applied, session ids in proposal order, and feedback, for the kept events.
 
-    Nothing is proposed before both people were hired, nor wished before the learner was.
+    Nothing is proposed before both people were hired, nor wished before the learner was,
+    nor a snowball session before the session in which its teacher learned the skill.
     """
     learner, teacher, skill, st, kind, t = events
     k = len(t)
@@ -328,6 +329,12 @@ def _finish(
     held = st == _HELD
     lead = np.floor(rng.uniform(4, 26, k))
     proposed = np.where(st >= _PROPOSED, when, np.maximum(when - lead, np.minimum(hired, when)))
+    # a snowball session is proposed once its teacher has learned the skill, not before
+    has_parent = parent_event >= 0
+    parent_when = when[np.maximum(parent_event, 0)]
+    proposed = np.where(
+        has_parent, np.minimum(np.maximum(proposed, parent_when + 1), when), proposed
+    )
     scheduled = np.full(k, np.nan)
     scheduled[held] = when[held]
     was_set = (st == _CANCELLED) & (rng.random(k) < 0.5)
