@@ -253,6 +253,22 @@ def test_serve_says_when_the_port_is_taken(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}" in out and "cannot listen there" in out and "--port" in out
 
 
+def test_serve_sets_the_upload_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    cli = importlib.import_module("peerweave.cli.app")  # the module, not the Typer app
+    served: list[object] = []
+    monkeypatch.setattr(cli, "_serve_app", lambda settings, **_: served.append(settings))
+    db = tmp_path / "pw.db"
+    assert run(db, "init")[0] == 0
+    assert run(db, "serve")[0] == 0
+    assert run(db, "serve", "--max-upload-mb", "5")[0] == 0
+    limits = [s.max_upload_bytes for s in served]  # type: ignore[attr-defined]
+    assert limits == [200 * 1024 * 1024, 5 * 1024 * 1024]
+    code, out = run(db, "serve", "--max-upload-mb", "0")
+    assert code != 0 and "max-upload-mb" in out
+
+
 def test_dry_run_needs_no_database(tmp_path: Path, people_csv: Path) -> None:
     missing = tmp_path / "nowhere" / "pw.db"
     code, out = run(missing, "import", "people", str(people_csv), "--dry-run")

@@ -2421,6 +2421,23 @@ def serve(
     min_group_size: Annotated[
         int, typer.Option(min=1, help="Groups smaller than this are never shown.")
     ] = MIN_GROUP_SIZE,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (one per core under load; each keeps its own cache).",
+        ),
+    ] = 1,
+    max_upload_mb: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1_000_000,
+            help="The largest file the web app takes (import page, adoptions files), in MB; "
+            "larger files: `peerweave import` on the server.",
+        ),
+    ] = 200,
 ) -> None:
     """Run the web app (secret key from $PEERWEAVE_SECRET_KEY; log in with `user add` accounts)."""
     from peerweave.web import WebSettings
@@ -2432,12 +2449,16 @@ def serve(
             "end and analysts' pseudonyms change when the server restarts",
             highlight=False,
         )
-    settings = WebSettings.from_env(_db(ctx), min_group_size=min_group_size)
-    _serve_app(settings, host=host, port=port)
+    settings = WebSettings.from_env(
+        _db(ctx), min_group_size=min_group_size, max_upload_bytes=max_upload_mb * 1024 * 1024
+    )
+    _serve_app(settings, host=host, port=port, workers=workers)
 
 
-def _serve_app(settings: WebSettings, *, host: str, port: int) -> None:
-    """Run the web app until Ctrl+C; a clear error when the port is taken."""
+def _serve_app(settings: WebSettings, *, host: str, port: int, workers: int = 1) -> None:
+    """Run the web app until Ctrl+C; a clear error when the port is taken. Several
+    ``workers`` are processes uvicorn starts, each building the app from the environment
+    (``peerweave.web.server``)."""
     import socket
 
     import uvicorn
@@ -2456,8 +2477,25 @@ def _serve_app(settings: WebSettings, *, host: str, port: int) -> None:
                     fix="choose another port with --port, or stop what uses it",
                 ),
             ) from None
-    web = create_app(settings)
     url = display_url(resolve_database_url(settings.database_url))
+    if workers > 1:
+        from peerweave.web.server import FACTORY, worker_environment
+
+        os.environ.update(worker_environment(settings))  # the workers read it
+        create_app(settings).state.workspace.close()  # the database opens: errors show here
+        console.print(
+            f"peerweave on [bold]http://{host}:{port}[/] ({url}, {workers} workers); "
+            "Ctrl+C stops it",
+            highlight=False,
+        )
+        uvicorn.run(
+            FACTORY, factory=True, workers=workers, host=host, port=port, log_level="warning"
+        )
+        return
+    from peerweave.web.server import settle_gc
+
+    web = create_app(settings)
+    settle_gc()
     console.print(
         f"peerweave on [bold]http://{host}:{port}[/] ({url}); Ctrl+C stops it", highlight=False
     )

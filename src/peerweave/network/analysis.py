@@ -196,9 +196,11 @@ def analyze(graph: OrgGraph, options: AnalysisOptions | None = None) -> NetworkA
         notes.append("no group figures for " + ", ".join(missing) + " (not in the people data)")
     for report in groups.values():
         if report.suppressed_groups:
+            one = report.suppressed_groups == 1
             notes.append(
-                f"{report.suppressed_groups:,} {report.attribute} groups with fewer than "
-                f"{report.min_group_size} people are not shown"
+                f"{report.suppressed_groups:,} {report.attribute} group{'' if one else 's'} "
+                f"with fewer than {report.min_group_size} people {'is' if one else 'are'} "
+                "not shown"
             )
     whole = whole_network(graph, clustering=table["clustering"].to_numpy(dtype=np.float64))
     formal = formal_vs_informal(graph, table["community"].to_numpy(dtype=np.int64))

@@ -12,21 +12,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peerweave.errors import PeerweaveError, UnknownIdError
-from peerweave.web import views
+from peerweave.web import circles, imports, initiatives, snowball, views
+from peerweave.web import map as network_map
+from peerweave.web.audit import AuditWriter
 from peerweave.web.auth import (
     LoginLimiter,
     LoginRefused,
 )
+from peerweave.web.cache import WebCache, WebWorkspace, tune_sqlite
 from peerweave.web.deps import (
     CsrfFailed,
     CsrfForm,
@@ -34,6 +40,7 @@ from peerweave.web.deps import (
     NotLoggedIn,
     ViewerDep,
     back,
+    cache_of,
     login,
     logout,
     render,
@@ -44,7 +51,6 @@ from peerweave.web.deps import (
 )
 from peerweave.web.privacy import AccessDenied
 from peerweave.web.settings import WebSettings
-from peerweave.workspace import Workspace
 
 __all__ = ["create_app"]
 
@@ -125,19 +131,25 @@ def api_me(viewer: ViewerDep) -> dict[str, Any]:
 @api.get("/overview")
 def api_overview(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Headline figures, findings, silos and change since the previous run (leads)."""
-    return views.overview(workspace_of(request), viewer, settings_of(request))
+    return views.overview(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
 
 
 @api.post("/analyze", dependencies=[CsrfHeader])
 def api_analyze(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Analyse the network now and store the run (leads); returns the new overview."""
-    return views.run_analysis(workspace_of(request), viewer, settings_of(request))
+    return views.run_analysis(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
 
 
 @api.get("/people/{ref}")
 def api_person(request: Request, viewer: ViewerDep, ref: str) -> dict[str, Any]:
     """One person's page (``me`` for your own): members only their own."""
-    return views.person(workspace_of(request), viewer, settings_of(request), ref)
+    return views.person(
+        workspace_of(request), viewer, settings_of(request), ref, cache=cache_of(request)
+    )
 
 
 @api.post("/champions", dependencies=[CsrfHeader])
@@ -145,6 +157,17 @@ def api_champions(request: Request, viewer: ViewerDep, body: ChampionsBody) -> d
     """Champions and the strategies' forecast; ``save`` stores the initiative (leads)."""
     return views.champions_plan(
         workspace_of(request), viewer, settings_of(request), **body.model_dump()
+    )
+
+
+@api.get("/champions")
+def api_saved_champions(
+    request: Request, viewer: ViewerDep, initiative: Annotated[int, Query(ge=1)]
+) -> dict[str, Any]:
+    """The plan saved as initiative ``initiative``: its champions and the strategies'
+    forecast with them, as the planner showed it, and what it was planned with (leads)."""
+    return views.saved_champions(
+        workspace_of(request), viewer, settings_of(request), initiative, cache=cache_of(request)
     )
 
 
@@ -157,14 +180,21 @@ def api_peers(
 ) -> dict[str, Any]:
     """Peer teachers of ``skill`` for you (or, for leads, for ``person``)."""
     return views.find_peers(
-        workspace_of(request), viewer, settings_of(request), skill=skill, person=person
+        workspace_of(request),
+        viewer,
+        settings_of(request),
+        skill=skill,
+        person=person,
+        cache=cache_of(request),
     )
 
 
 @api.get("/learning/sessions")
 def api_sessions(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Your sessions, as learner and as teacher."""
-    return views.my_sessions(workspace_of(request), viewer, settings_of(request))
+    return views.my_sessions(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
 
 
 @api.post("/learning/sessions", dependencies=[CsrfHeader])
@@ -214,16 +244,26 @@ def api_match(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     return views.match_round(workspace_of(request), viewer, settings_of(request))
 
 
+@api.get("/learning/rounds/{round_id}")
+def api_match_round_shown(request: Request, viewer: ViewerDep, round_id: int) -> dict[str, Any]:
+    """A stored matching round: its summary, matches and unmatched wishes by reason (leads)."""
+    return views.stored_match_round(workspace_of(request), viewer, settings_of(request), round_id)
+
+
 @api.get("/learning/health")
 def api_health(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Programme health, group figures only (leads)."""
-    return views.learning_health(workspace_of(request), viewer, settings_of(request))
+    return views.learning_health(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
 
 
 @api.get("/learning/recognition")
 def api_recognition(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """The seeders' leaderboard (leads)."""
-    return views.recognition(workspace_of(request), viewer, settings_of(request))
+    return views.recognition(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
 
 
 @api.get("/users")
@@ -286,28 +326,48 @@ def logout_form(request: Request) -> RedirectResponse:
 
 @pages.get("/overview")
 def overview_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    data = views.overview(workspace_of(request), viewer, settings_of(request))
-    return render(request, "overview.html", data, viewer=viewer)
+    data = views.overview(
+        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    )
+    heatmap = network_map.silo_matrix(
+        workspace_of(request), viewer, settings_of(request), cache=network_map.cache_of(request)
+    )
+    return render(request, "overview.html", data, viewer=viewer, heatmap=heatmap)
 
 
 @pages.post("/overview/analyze", dependencies=[CsrfForm])
 def analyze_form(request: Request, viewer: ViewerDep) -> RedirectResponse:
-    views.run_analysis(workspace_of(request), viewer, settings_of(request))
+    views.run_analysis(workspace_of(request), viewer, settings_of(request), cache=cache_of(request))
     return back("/overview", "the network was analysed")
 
 
 @pages.get("/person/{ref}")
 def person_page(request: Request, viewer: ViewerDep, ref: str) -> HTMLResponse:
-    data = views.person(workspace_of(request), viewer, settings_of(request), ref)
+    data = views.person(
+        workspace_of(request), viewer, settings_of(request), ref, cache=cache_of(request)
+    )
     return render(request, "person.html", data, viewer=viewer)
 
 
 @pages.get("/champions")
-def champions_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+def champions_page(
+    request: Request,
+    viewer: ViewerDep,
+    initiative: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    """The planner; with ``initiative``, the plan saved as that initiative (where the form
+    goes after saving one: a reload shows it again and saves nothing)."""
     from peerweave.web.privacy import require_role
 
     require_role(viewer, "admin", "analyst")
-    return render(request, "champions.html", {}, viewer=viewer, form={})
+    if initiative is None:
+        return render(request, "champions.html", {}, viewer=viewer, form={}, problem="")
+    data = views.saved_champions(
+        workspace_of(request), viewer, settings_of(request), initiative, cache=cache_of(request)
+    )
+    return render(
+        request, "champions.html", data, viewer=viewer, form=data["planned_with"], problem=""
+    )
 
 
 @pages.post("/champions", dependencies=[CsrfForm])
@@ -320,20 +380,43 @@ def champions_form(
     runs: Annotated[int, Form(ge=1, le=5000)] = 200,
     save: Annotated[str, Form(max_length=5)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
-) -> HTMLResponse:
-    form = {"k": k, "model": model, "per": per, "runs": runs, "name": name}
-    data = views.champions_plan(
-        workspace_of(request),
-        viewer,
-        settings_of(request),
-        k=k,
-        model=model,
-        per=per or None,
-        runs=runs,
-        save=bool(save),
-        name=name or None,
-    )
-    return render(request, "champions.html", data, viewer=viewer, form=form)
+) -> Response:
+    """Plan champions. Saved as an initiative: 303 to the saved plan's page (post/redirect/
+    get: a reload does not save a second one); not saved: the plan shown at once (nothing
+    stored, nothing to repeat); a mistake: the form again, as typed, with the reason (400)."""
+    form = {"k": k, "model": model, "per": per, "runs": runs, "name": name, "save": bool(save)}
+    try:
+        data = views.champions_plan(
+            workspace_of(request),
+            viewer,
+            settings_of(request),
+            k=k,
+            model=model,
+            per=per or None,
+            runs=runs,
+            save=bool(save),
+            name=name or None,
+            cache=cache_of(request),
+        )
+    except (AccessDenied, UnknownIdError):
+        raise
+    except PeerweaveError as exc:
+        return render(
+            request,
+            "champions.html",
+            {},
+            viewer=viewer,
+            form=form,
+            problem=str(exc),
+            status_code=400,
+        )
+    if data["initiative_id"] is not None:
+        saved = int(data["initiative_id"])
+        return back(
+            f"/champions?initiative={saved}",
+            f"saved as initiative #{saved} “{data['name']}” with {data['k']} champions",
+        )
+    return render(request, "champions.html", data, viewer=viewer, form=form, problem="")
 
 
 @pages.get("/learning")
@@ -343,16 +426,22 @@ def learning_page(
     skill: Annotated[str, Query(max_length=200)] = "",
     person: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    ws, settings = workspace_of(request), settings_of(request)
+    ws, settings, cache = workspace_of(request), settings_of(request), cache_of(request)
     peers, problem = None, ""
     if skill.strip():
         try:
-            peers = views.find_peers(ws, viewer, settings, skill=skill, person=person or None)
+            peers = views.find_peers(
+                ws, viewer, settings, skill=skill, person=person or None, cache=cache
+            )
         except AccessDenied:
             raise
         except PeerweaveError as exc:  # an unknown skill, nobody to find for: said on the page
             problem = str(exc)
-    mine = views.my_sessions(ws, viewer, settings) if viewer.person_id is not None else None
+    mine = (
+        views.my_sessions(ws, viewer, settings, cache=cache)
+        if viewer.person_id is not None
+        else None
+    )
     return render(
         request,
         "learning.html",
@@ -418,29 +507,34 @@ def applied_form(request: Request, viewer: ViewerDep, session_id: int) -> Redire
 
 
 @pages.get("/learning/leads")
-def leads_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws, settings = workspace_of(request), settings_of(request)
-    health = views.learning_health(ws, viewer, settings)
-    board = views.recognition(ws, viewer, settings)
+def leads_page(
+    request: Request,
+    viewer: ViewerDep,
+    skill: Annotated[str, Query(max_length=200)] = "",
+    round: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    """The programme page; with ``round``, that stored matching round's result too."""
+    ws, settings, cache = workspace_of(request), settings_of(request), cache_of(request)
+    health = views.learning_health(ws, viewer, settings, cache=cache)
+    board = views.recognition(ws, viewer, settings, cache=cache)
+    shown = None if round is None else views.stored_match_round(ws, viewer, settings, round)
+    tree = snowball.leads_extra(ws, viewer, settings, skill)
     return render(
         request,
         "leads.html",
-        {"health": health, "recognition": board, "round": None},
+        {"health": health, "recognition": board, "round": shown, **tree},
         viewer=viewer,
+        skill=skill,
     )
 
 
 @pages.post("/learning/match", dependencies=[CsrfForm])
-def match_form(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    ws, settings = workspace_of(request), settings_of(request)
-    result = views.match_round(ws, viewer, settings)
-    health = views.learning_health(ws, viewer, settings)
-    board = views.recognition(ws, viewer, settings)
-    return render(
-        request,
-        "leads.html",
-        {"health": health, "recognition": board, "round": result},
-        viewer=viewer,
+def match_form(request: Request, viewer: ViewerDep) -> RedirectResponse:
+    """Run a matching round, then 303 to the page showing it (a reload runs no second one)."""
+    result = views.match_round(workspace_of(request), viewer, settings_of(request))
+    return back(
+        f"/learning/leads?round={result['round_id']}",
+        f"matching round #{result['round_id']}: {result['sessions_proposed']} sessions proposed",
     )
 
 
@@ -481,15 +575,56 @@ def _error_handler(status: int) -> Callable[[Request, Exception], Response]:
     return handle
 
 
+#: Headers every response carries (unless the route set them).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
+
+
 def _security_headers(response: Response) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name, value)
+
+
+class _SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` to every response: a plain ASGI middleware, which
+    passes the body through untouched (``@app.middleware`` copies every response through
+    a second task and a stream, a third of the time of a cached page)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 #: The routers of the area modules (each an ``api`` router under ``/api`` and a ``pages``
 #: router), included after this module's own.
-AREA_ROUTERS: tuple[APIRouter, ...] = ()
+AREA_ROUTERS: tuple[APIRouter, ...] = (
+    imports.api,
+    imports.pages,
+    snowball.api,
+    snowball.pages,
+    circles.api,
+    circles.pages,
+    initiatives.api,
+    initiatives.pages,
+    network_map.api,
+    network_map.pages,
+)
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -510,10 +645,13 @@ def create_app(settings: WebSettings) -> FastAPI:
     ['/api/learning/health', '/api/learning/match']
     >>> app.state.workspace.close()
     """
-    workspace = Workspace.open(settings.database_url)
+    workspace = WebWorkspace.open(settings.database_url)
+    tune_sqlite(workspace.store.engine)
+    workspace.audit = AuditWriter(workspace.store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         try:
             yield
         finally:
@@ -529,6 +667,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.workspace = workspace
+    app.state.cache = workspace.cache = (
+        WebCache(
+            workspace.store,
+            check_seconds=settings.cache_seconds,
+            max_results=settings.cache_results,
+        )
+        if settings.cache_results
+        else None
+    )
     app.state.address_limiter = LoginLimiter(
         max_failures=settings.ip_max_failures, lock_minutes=settings.login_lock_minutes
     )
@@ -538,6 +685,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        auto_reload=False,  # templates are part of the package: no stat() per page
     )
     app.state.templates = Jinja2Templates(env=environment)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -553,10 +701,5 @@ def create_app(settings: WebSettings) -> FastAPI:
     ):
         app.add_exception_handler(kind, _error_handler(status))
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response = cast(Response, await call_next(request))
-        _security_headers(response)
-        return response
-
+    app.add_middleware(_SecurityHeaders)
     return app

@@ -13,9 +13,10 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from peerweave.errors import PeerweaveError
-from peerweave.store.accounts import end_sessions, get_user
+from peerweave.store.accounts import Account, end_sessions, get_user
 from peerweave.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -26,6 +27,7 @@ from peerweave.web.auth import (
     read_session,
     sign_session,
 )
+from peerweave.web.cache import WebCache
 from peerweave.web.privacy import Viewer
 from peerweave.web.settings import WebSettings
 from peerweave.workspace import Workspace
@@ -37,6 +39,7 @@ __all__ = [
     "NotLoggedIn",
     "ViewerDep",
     "back",
+    "cache_of",
     "login",
     "logout",
     "need_viewer",
@@ -68,6 +71,11 @@ def workspace_of(request: Request) -> Workspace:
     return cast(Workspace, request.app.state.workspace)
 
 
+def cache_of(request: Request) -> WebCache | None:
+    """The app's read cache (:mod:`peerweave.web.cache`); ``None`` when it is turned off."""
+    return cast(WebCache | None, request.app.state.cache)
+
+
 def session_of(request: Request) -> SessionData | None:
     if not hasattr(request.state, "session"):
         settings = settings_of(request)
@@ -79,16 +87,28 @@ def viewer_of(request: Request) -> Viewer | None:
     session = session_of(request)
     if session is None or session.username is None:
         return None
-    with workspace_of(request).store.transaction() as db:
-        account = get_user(session=db, username=session.username)
+    username = session.username
+
+    def read() -> Account | None:
+        with workspace_of(request).store.transaction() as db:
+            return get_user(session=db, username=username)
+
+    cache = cache_of(request)
+    account = read() if cache is None else cache.account(username, read)
     if account is None or account.session_epoch != session.epoch:  # gone, or logged out
         return None
     return Viewer(account.username, account.role, account.person_id)  # type: ignore[arg-type]
 
 
-def need_viewer(request: Request) -> Viewer:
-    """The logged-in viewer; :class:`NotLoggedIn` when there is none."""
-    viewer = viewer_of(request)
+async def need_viewer(request: Request) -> Viewer:
+    """The logged-in viewer; :class:`NotLoggedIn` when there is none. With the read cache
+    it runs on the event loop (the account is read from the database at most once a
+    second per user, see ``WebCache.account``: no thread is worth it); without, in a
+    thread."""
+    if cache_of(request) is None:
+        viewer = await run_in_threadpool(viewer_of, request)
+    else:
+        viewer = viewer_of(request)
     if viewer is None:
         session = session_of(request)
         expired = session is not None and session.expired
@@ -190,4 +210,10 @@ def render(
 
 
 def back(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?message={quote(message)}", status_code=303)
+    """303 to ``path`` (which may have a query already) with ``message`` to show there.
+
+    >>> back("/circles?round=3", "round #3 formed").headers["location"]
+    '/circles?round=3&message=round%20%233%20formed'
+    """
+    joint = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joint}message={quote(message)}", status_code=303)

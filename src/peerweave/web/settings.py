@@ -20,8 +20,8 @@ class WebSettings:
     secret and the same across restarts (pseudonyms change with it).
 
     >>> s = WebSettings("sqlite://", secret_key="x" * 32)
-    >>> s.min_group_size, s.session_max_age, s.login_max_failures
-    (5, 28800, 5)
+    >>> s.min_group_size, s.session_max_age, s.login_max_failures, s.max_upload_bytes
+    (5, 28800, 5, 209715200)
     """
 
     database_url: str | None
@@ -37,12 +37,36 @@ class WebSettings:
     login_lock_minutes: int = 15
     #: Failed logins from one address (any usernames) before it is locked as long.
     ip_max_failures: int = 20
+    #: The largest file the import page accepts (bytes; the upload stops at once past it).
+    max_upload_bytes: int = 200 * 1024 * 1024
+    #: Seconds a checked upload waits for its commit before it is deleted.
+    upload_max_age: int = 3600
+    #: Active people above which the network map first shows one node per group (the
+    #: people of a group on a click); at or under it, every person at once.
+    map_people_limit: int = 5000
+    #: Page results the read cache keeps (``peerweave.web.cache``); 0: no cache, every
+    #: request reads the database.
+    cache_results: int = 4096
+    #: Seconds before the cache looks again for writes by other processes (the CLI, other
+    #: workers); writes through this app show at once. 0: at every request.
+    cache_seconds: float = 1.0
+    #: Requests served at once (threads; a served app only): the work is Python, run one
+    #: thread at a time per process, so more threads only wait on each other.
+    request_threads: int = 2
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < 16:
             raise ValueError("the secret key must have at least 16 characters")
         if self.min_group_size < 1:
             raise ValueError(f"min_group_size must be at least 1, got {self.min_group_size}")
+        if self.max_upload_bytes < 1 or self.upload_max_age < 1:
+            raise ValueError("max_upload_bytes and upload_max_age must be positive")
+        if self.map_people_limit < 2:
+            raise ValueError(f"map_people_limit must be at least 2, got {self.map_people_limit}")
+        if self.cache_results < 0 or self.cache_seconds < 0:
+            raise ValueError("cache_results and cache_seconds must not be negative")
+        if self.request_threads < 1:
+            raise ValueError(f"request_threads must be at least 1, got {self.request_threads}")
 
     @property
     def key(self) -> bytes:
