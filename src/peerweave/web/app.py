@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,16 +124,21 @@ def api_logout(request: Request) -> JSONResponse:
 
 
 @api.get("/me")
-def api_me(viewer: ViewerDep) -> dict[str, Any]:
-    """Who is logged in."""
+async def api_me(viewer: ViewerDep) -> dict[str, Any]:
+    """Who is logged in (nothing to wait for: answered on the event loop)."""
     return {"username": viewer.username, "role": viewer.role, "person_id": viewer.person_id}
 
 
+# The cached reads are ``async``: the view runs in a thread (``run_in_threadpool``), and
+# FastAPI then checks and encodes the answer on the event loop instead of waiting for a
+# thread a second time (as it does after a ``def`` route).
+
+
 @api.get("/overview")
-def api_overview(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+async def api_overview(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Headline figures, findings, silos and change since the previous run (leads)."""
-    return views.overview(
-        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    return await run_in_threadpool(
+        views.overview, workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
     )
 
 
@@ -145,10 +151,15 @@ def api_analyze(request: Request, viewer: ViewerDep) -> dict[str, Any]:
 
 
 @api.get("/people/{ref}")
-def api_person(request: Request, viewer: ViewerDep, ref: str) -> dict[str, Any]:
+async def api_person(request: Request, viewer: ViewerDep, ref: str) -> dict[str, Any]:
     """One person's page (``me`` for your own): members only their own."""
-    return views.person(
-        workspace_of(request), viewer, settings_of(request), ref, cache=cache_of(request)
+    return await run_in_threadpool(
+        views.person,
+        workspace_of(request),
+        viewer,
+        settings_of(request),
+        ref,
+        cache=cache_of(request),
     )
 
 
@@ -172,14 +183,15 @@ def api_saved_champions(
 
 
 @api.get("/learning/peers")
-def api_peers(
+async def api_peers(
     request: Request,
     viewer: ViewerDep,
     skill: Annotated[str, Query(max_length=200)],
     person: str | None = None,
 ) -> dict[str, Any]:
     """Peer teachers of ``skill`` for you (or, for leads, for ``person``)."""
-    return views.find_peers(
+    return await run_in_threadpool(
+        views.find_peers,
         workspace_of(request),
         viewer,
         settings_of(request),
@@ -190,10 +202,14 @@ def api_peers(
 
 
 @api.get("/learning/sessions")
-def api_sessions(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+async def api_sessions(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Your sessions, as learner and as teacher."""
-    return views.my_sessions(
-        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    return await run_in_threadpool(
+        views.my_sessions,
+        workspace_of(request),
+        viewer,
+        settings_of(request),
+        cache=cache_of(request),
     )
 
 
@@ -251,18 +267,26 @@ def api_match_round_shown(request: Request, viewer: ViewerDep, round_id: int) ->
 
 
 @api.get("/learning/health")
-def api_health(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+async def api_health(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """Programme health, group figures only (leads)."""
-    return views.learning_health(
-        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    return await run_in_threadpool(
+        views.learning_health,
+        workspace_of(request),
+        viewer,
+        settings_of(request),
+        cache=cache_of(request),
     )
 
 
 @api.get("/learning/recognition")
-def api_recognition(request: Request, viewer: ViewerDep) -> dict[str, Any]:
+async def api_recognition(request: Request, viewer: ViewerDep) -> dict[str, Any]:
     """The seeders' leaderboard (leads)."""
-    return views.recognition(
-        workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
+    return await run_in_threadpool(
+        views.recognition,
+        workspace_of(request),
+        viewer,
+        settings_of(request),
+        cache=cache_of(request),
     )
 
 
@@ -329,8 +353,13 @@ def overview_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     data = views.overview(
         workspace_of(request), viewer, settings_of(request), cache=cache_of(request)
     )
-    heatmap = network_map.silo_matrix(
-        workspace_of(request), viewer, settings_of(request), cache=network_map.cache_of(request)
+    heatmap = views.cached(  # group figures of the latest run: kept like the overview
+        cache_of(request),
+        ("silo heatmap", viewer.role),
+        lambda: network_map.silo_matrix(
+            workspace_of(request), viewer, settings_of(request), cache=network_map.cache_of(request)
+        ),
+        depends=("org", "analysis"),
     )
     return render(request, "overview.html", data, viewer=viewer, heatmap=heatmap)
 
@@ -518,7 +547,15 @@ def leads_page(
     health = views.learning_health(ws, viewer, settings, cache=cache)
     board = views.recognition(ws, viewer, settings, cache=cache)
     shown = None if round is None else views.stored_match_round(ws, viewer, settings, round)
-    tree = snowball.leads_extra(ws, viewer, settings, skill)
+    if skill.strip():
+        tree = snowball.leads_extra(ws, viewer, settings, skill)
+    else:  # no tree (nobody named, nothing audited): the skill list only, kept
+        tree = views.cached(
+            cache,
+            ("leads extra", viewer.role),
+            lambda: snowball.leads_extra(ws, viewer, settings, ""),
+            depends=views.ORG,
+        )
     return render(
         request,
         "leads.html",

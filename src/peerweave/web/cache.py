@@ -309,18 +309,24 @@ class WebCache:
         *,
         frame: bool = False,
         depends: Sequence[str] = ALL,
+        valid: Callable[[T], bool] | None = None,
     ) -> T:
         """The entry ``key`` as the parts ``depends`` now stand, computed by ``compute``
-        when missing (once: requests asking for it meanwhile wait for that computation).
-        ``frame=True`` keeps it until one of its parts changes; otherwise it is a result,
-        also evicted when more than ``max_results`` are kept."""
+        when missing (once: requests asking for it meanwhile wait for that computation) or
+        when ``valid`` says the kept one is not. ``frame=True`` keeps it until one of its
+        parts changes; otherwise it is a result, also evicted when more than
+        ``max_results`` are kept."""
         self._check()
         kept = self._frames if frame else self._results
         while True:
             with self._lock:
                 version = tuple(self._versions[p] for p in depends)
                 entry = kept.get(key)
-                if entry is not None and entry[0] == version:
+                if (
+                    entry is not None
+                    and entry[0] == version
+                    and (valid is None or valid(cast(T, entry[1])))
+                ):
                     self.hits += 1
                     if not frame:
                         self._results.move_to_end(key)
@@ -424,10 +430,13 @@ class WebWorkspace(Workspace):
         *,
         depends: Sequence[str],
         frame: bool = True,
+        valid: Callable[[T], bool] | None = None,
     ) -> T:
         if self.cache is None:
             return compute()
-        value = self.cache.get(("workspace", *key), compute, frame=frame, depends=depends)
+        value = self.cache.get(
+            ("workspace", *key), compute, frame=frame, depends=depends, valid=valid
+        )
         if isinstance(value, pd.DataFrame):
             return cast(T, value.copy(deep=False))
         return value
@@ -449,8 +458,14 @@ class WebWorkspace(Workspace):
         read = super().people
         if self.cache is None:
             return read(include_left=include_left)
-        key = ("people", include_left, self._people_now())
-        return self._kept(key, lambda: read(include_left=include_left), depends=_ORG)
+        now = self._people_now()
+        _, people = self._kept(
+            ("people", include_left),
+            lambda: (now, read(include_left=include_left)),
+            depends=_ORG,
+            valid=lambda kept: kept[0] == now,
+        )
+        return people.copy(deep=False)
 
     def graph(
         self,
@@ -463,14 +478,14 @@ class WebWorkspace(Workspace):
         read = super().graph
         if self.cache is None:
             return read(kinds=kinds, start=start, end=end)
-        key = (
-            "graph",
-            None if kinds is None else tuple(kinds),
-            str(start),
-            str(end),
-            self._people_now(),
+        now = self._people_now()
+        _, graph = self._kept(
+            ("graph", None if kinds is None else tuple(kinds), str(start), str(end)),
+            lambda: (now, read(kinds=kinds, start=start, end=end)),
+            depends=_ORG,
+            valid=lambda kept: kept[0] == now,
         )
-        return self._kept(key, lambda: read(kinds=kinds, start=start, end=end), depends=_ORG)
+        return graph
 
     def ties(self, *, kinds: Sequence[str] | None = None) -> pd.DataFrame:
         read = super().ties

@@ -52,7 +52,7 @@ class WebSettings:
     cache_seconds: float = 1.0
     #: Requests served at once (threads; a served app only): the work is Python, run one
     #: thread at a time per process, so more threads only wait on each other.
-    request_threads: int = 2
+    request_threads: int = 4
 
     def __post_init__(self) -> None:
         if len(self.secret_key) < 16:

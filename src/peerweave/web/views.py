@@ -52,7 +52,10 @@ from peerweave.workspace import Workspace
 
 __all__ = [
     "HEADLINE",
+    "LEDGER",
+    "ORG",
     "audit_rows",
+    "cached",
     "champions_plan",
     "change_session",
     "find_peers",
@@ -137,7 +140,7 @@ def _audit(
         )
 
 
-def _cached(
+def cached(
     cache: WebCache | None,
     key: Hashable,
     compute: Callable[[], T],
@@ -146,7 +149,12 @@ def _cached(
     depends: Sequence[str] = ALL,
 ) -> T:
     """``compute()``, kept in ``cache`` under ``key`` while the parts of the data it
-    ``depends`` on stand (no cache: computed each time)."""
+    ``depends`` on stand (no cache: computed each time). The key must name whatever the
+    value depends on besides the data: the viewer's role, a person, a skill.
+
+    >>> cached(None, ("answer",), lambda: 42)
+    42
+    """
     return compute() if cache is None else cache.get(key, compute, frame=frame, depends=depends)
 
 
@@ -157,9 +165,7 @@ LEDGER: tuple[str, ...] = ("org", "learning")  # sessions leave out who opted ou
 
 def _everyone(ws: Workspace, cache: WebCache | None) -> pd.DataFrame:
     """Every stored person, those who left included."""
-    return _cached(
-        cache, ("people",), lambda: ws.people(include_left=True), frame=True, depends=ORG
-    )
+    return cached(cache, ("people",), lambda: ws.people(include_left=True), frame=True, depends=ORG)
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,7 @@ def _directory(
     ws: Workspace, viewer: Viewer, settings: WebSettings, cache: WebCache | None
 ) -> _Directory:
     """The people ``viewer`` may name (:func:`directory`; it depends on the role only)."""
-    return _cached(
+    return cached(
         cache,
         ("directory", viewer.role),
         lambda: _Directory.build(directory(_everyone(ws, cache), viewer, settings.key)),
@@ -241,7 +247,7 @@ def _resolve(ref: str, viewer: Viewer, people: _Directory, cache: WebCache | Non
     """:func:`resolve_person` (it depends on the viewer's role and person only); a refusal
     is never kept."""
     key = ("resolve", viewer.role, viewer.person_id, str(ref).strip())
-    return _cached(cache, key, lambda: resolve_person(ref, viewer, people.about(ref)), depends=ORG)
+    return cached(cache, key, lambda: resolve_person(ref, viewer, people.about(ref)), depends=ORG)
 
 
 def _people(
@@ -280,7 +286,7 @@ def overview(
     """Headline figures and findings of the latest analysis run, its silo table, and the
     change since the run before it (leads only; group figures, no person)."""
     require_role(viewer, "admin", "analyst")
-    data = _cached(
+    data = cached(
         cache,
         ("overview", viewer.role),
         lambda: _overview(ws, settings, cache),
@@ -344,7 +350,7 @@ def _overview(ws: Workspace, settings: WebSettings, cache: WebCache | None) -> J
 def _graph(ws: Workspace, kinds: list[str] | None, cache: WebCache | None) -> OrgGraph:
     """The network of the stored ties of ``kinds`` (all: ``None``), built once per data."""
     key = ("graph", None if kinds is None else tuple(kinds))
-    return _cached(cache, key, lambda: ws.graph(kinds=kinds), frame=True, depends=ORG)
+    return cached(cache, key, lambda: ws.graph(kinds=kinds), frame=True, depends=ORG)
 
 
 def _silos(
@@ -501,7 +507,7 @@ class _Rows:
 
 def _all_sessions(ws: Workspace, cache: WebCache | None) -> pd.DataFrame:
     """Every session without anyone opted out (``ws.sessions()``)."""
-    return _cached(cache, ("all sessions",), ws.sessions, frame=True, depends=LEDGER)
+    return cached(cache, ("all sessions",), ws.sessions, frame=True, depends=LEDGER)
 
 
 def _sessions_of(ws: Workspace, person_id: str, cache: WebCache | None) -> pd.DataFrame:
@@ -519,7 +525,7 @@ def _sessions_of(ws: Workspace, person_id: str, cache: WebCache | None) -> pd.Da
 
 def _recognition(ws: Workspace, cache: WebCache | None) -> Any:
     """``ws.recognition()`` (the whole leaderboard)."""
-    return _cached(cache, ("recognition",), ws.recognition, frame=True, depends=LEDGER)
+    return cached(cache, ("recognition",), ws.recognition, frame=True, depends=LEDGER)
 
 
 def person(
@@ -534,7 +540,7 @@ def person(
     recognition: a member only their own; a lead anyone not opted out (audited)."""
     people = _directory(ws, viewer, settings, cache)
     person_id = _resolve(ref, viewer, people, cache)
-    data = _cached(
+    data = cached(
         cache,
         ("person", viewer.role, person_id),
         lambda: _person(ws, viewer, settings, person_id, people, cache),
@@ -557,7 +563,7 @@ def _person(
         own = own.loc[own["person_id"] == person_id]
         row = directory(own.assign(opted_out=False), viewer, settings.key).iloc[0]
         me = {"ref": row["ref"], "label": row["label"], "department": row["department"]}
-    metrics = _cached(
+    metrics = cached(
         cache,
         ("metrics",),
         lambda: _Metrics.build(ws.person_metrics()),
@@ -565,16 +571,16 @@ def _person(
         depends=("analysis",),
     )
     roles, figures = metrics.of(person_id)
-    ties = _cached(cache, ("ties",), lambda: _Ties.build(ws.ties()), frame=True, depends=ORG)
+    ties = cached(cache, ("ties",), lambda: _Ties.build(ws.ties()), frame=True, depends=ORG)
     contacts, ties_summary = ties.of(person_id)
-    skills = _cached(
+    skills = cached(
         cache,
         ("skills",),
         lambda: _ByPerson.build(ws.skills(), "person_id"),
         frame=True,
         depends=ORG,
     )
-    board = _cached(
+    board = cached(
         cache,
         ("credit",),
         lambda: _ByPerson.build(_recognition(ws, cache).leaderboard, "teacher_id"),
@@ -643,7 +649,7 @@ def _history(
 ) -> _History:
     """Every person's sessions (without anyone opted out) as ``viewer``'s role sees them."""
     people = _directory(ws, viewer, settings, cache)
-    return _cached(
+    return cached(
         cache,
         ("history", viewer.role),
         lambda: _History.build(_all_sessions(ws, cache), people),
@@ -757,7 +763,7 @@ def saved_champions(
         "runs": int(simulated.get("runs") or 200),
         "steps": int(simulated.get("steps") or 26),
     }
-    plan = _cached(
+    plan = cached(
         cache,
         _plan_key(initiative, viewer),
         lambda: _saved_plan(ws, viewer, settings, row, stored, planned_with),
@@ -838,7 +844,7 @@ def find_peers(
     for ``person`` (leads; audited)."""
     people = _directory(ws, viewer, settings, cache)
     learner = _own(viewer) if person in (None, "") else _resolve(str(person), viewer, people, cache)
-    data = _cached(
+    data = cached(
         cache,
         ("peers", viewer.role, learner, skill),
         lambda: _peers(ws, people, learner, skill, cache),
@@ -1133,7 +1139,7 @@ def learning_health(
 ) -> JSON:
     """Programme health: group figures only, groups under the minimum left out (leads)."""
     require_role(viewer, "admin", "analyst")
-    data = _cached(cache, ("health", viewer.role), lambda: _health(ws, settings), depends=LEDGER)
+    data = cached(cache, ("health", viewer.role), lambda: _health(ws, settings), depends=LEDGER)
     return dict(data)
 
 
@@ -1177,7 +1183,7 @@ def recognition(
             "notes": list(result.notes),
         }
 
-    data = _cached(cache, ("recognition", viewer.role, top), board, depends=LEDGER)
+    data = cached(cache, ("recognition", viewer.role, top), board, depends=LEDGER)
     _audit(ws, viewer, "recognition", None, f"{len(data['leaderboard'])} teachers shown")
     return dict(data)
 
